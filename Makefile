@@ -1,0 +1,49 @@
+# deeprg developer entry points. Every target creates the virtual environment it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.deeprg-installed
+TORCH_SPEC ?= torch==2.13.0
+JOBS ?= 2
+
+.PHONY: install demo test test-slow lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, so that no CUDA wheels are ever pulled.
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: a quick reproduction of every experiment.
+demo: $(STAMP)
+	$(VENV)/bin/deeprg info
+	$(VENV)/bin/deeprg exact ising2d --L 64 --K 0.4406867935097715
+	$(VENV)/bin/deeprg exact ising2d --L inf --K 0.5
+	$(VENV)/bin/deeprg exact ising1d --n 100 --K 0.5 --h 0.1
+
+## The test suite (slow and gpu tests are deselected by default).
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n $(JOBS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) -m slow
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -1,0 +1,5 @@
+"""``python -m deeprg`` runs the command line."""
+
+from deeprg.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""The deeprg exception hierarchy.
+
+Every error raised on purpose by deeprg derives from :class:`DeepRGError`. Messages say what
+was received, what was expected and, where it helps, the likely cause. The CLI maps
+:class:`InputError` (and its subclasses) to exit code 2 and anything else to exit code 1.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DatasetError",
+    "DeepRGError",
+    "InputError",
+    "ModelFileError",
+    "NotFittedError",
+    "TooLargeError",
+]
+
+
+class DeepRGError(Exception):
+    """Base class of every error deeprg raises deliberately."""
+
+
+class InputError(DeepRGError, ValueError):
+    """A parameter or argument is outside its domain (bad user input)."""
+
+
+class TooLargeError(InputError):
+    """A request exceeds a hard size limit (for example exact enumeration beyond ~24 spins).
+
+    Attributes:
+        size: the size that was asked for.
+        limit: the largest size allowed.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int):
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
+class ConfigError(InputError):
+    """An experiment or CLI configuration is invalid (unknown key, wrong type, bad value).
+
+    Attributes:
+        key: the offending key, when there is one.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None):
+        super().__init__(message)
+        self.key = key
+
+
+class DatasetError(InputError):
+    """A file is not a valid deeprg dataset (not HDF5, wrong dtype/shape/values, truncated)."""
+
+
+class ModelFileError(InputError):
+    """A model directory is missing, corrupted, or was not written by deeprg."""
+
+
+class NotFittedError(DeepRGError, AttributeError):
+    """An estimator was used before ``fit`` was called."""
