@@ -1,0 +1,213 @@
+"""Numba Monte Carlo kernels on neighbour tables (chains, square lattices, open boundaries).
+
+Conventions shared by every kernel:
+- ``spins``: int8 (C, N + 1); column N is a ghost site that always holds 0, so an absent
+  neighbour (open boundary) is the index N and contributes nothing.
+- ``nbr``: int64 (N, z) neighbour table; ``order``: int64 (N,) site visiting order (both
+  checkerboard colours in turn when the lattice is bipartite).
+- ``rng``: uint64 (C, 4) per-chain xoshiro256+ states, advanced in place.
+- Each kernel performs ``n_samples * thin`` sweeps per chain, and after every ``thin`` sweeps
+  records the bond sum sum_<ij> s_i s_j and the magnetization sum_i s_i (float64 (C, n_samples))
+  and, when ``store``, the configuration (int8 (C, n_samples, N)).
+Chains run in parallel (``prange``); each uses only its own random stream.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from deeprg.sampling._rng import to_unit, xoshiro_next
+
+
+@numba.njit(inline="always")
+def _local_field(spins, c, nbr, i):
+    z = nbr.shape[1]
+    acc = 0
+    for k in range(z):
+        acc += spins[c, nbr[i, k]]
+    return acc
+
+
+@numba.njit(inline="always")
+def _measure(spins, c, nbr, n):
+    bond2 = 0
+    mag = 0
+    for i in range(n):
+        s = spins[c, i]
+        mag += s
+        bond2 += s * _local_field(spins, c, nbr, i)
+    return 0.5 * bond2, float(mag)
+
+
+@numba.njit(parallel=True, cache=True)
+def metropolis_run(spins, nbr, order, accept, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Single-spin-flip Metropolis. ``accept``: float64 (2, 2z+1), min(1, e^{-dE}) for
+    dE = 2 s (K nb + h), indexed by [(s+1)//2, nb + z]."""
+    n_chains = spins.shape[0]
+    n = nbr.shape[0]
+    z = nbr.shape[1]
+    for c in numba.prange(n_chains):
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        bond, mag = _measure(spins, c, nbr, n)
+        for t in range(n_samples):
+            for _ in range(thin):
+                for idx in range(n):
+                    i = order[idx]
+                    s = spins[c, i]
+                    nb = _local_field(spins, c, nbr, i)
+                    a = accept[(s + 1) >> 1, nb + z]
+                    flip = True
+                    if a < 1.0:
+                        x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                        flip = to_unit(x) < a
+                    if flip:
+                        spins[c, i] = -s
+                        bond -= 2.0 * s * nb
+                        mag -= 2.0 * s
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = spins[c, i]
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
+
+
+@numba.njit(parallel=True, cache=True)
+def heatbath_run(spins, nbr, order, p_up, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Heat bath (Glauber). ``p_up``: float64 (2z+1,), 1/(1 + e^{-2(K nb + h)}) at [nb + z]."""
+    n_chains = spins.shape[0]
+    n = nbr.shape[0]
+    z = nbr.shape[1]
+    for c in numba.prange(n_chains):
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        bond, mag = _measure(spins, c, nbr, n)
+        for t in range(n_samples):
+            for _ in range(thin):
+                for idx in range(n):
+                    i = order[idx]
+                    s = spins[c, i]
+                    nb = _local_field(spins, c, nbr, i)
+                    x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                    new = 1 if to_unit(x) < p_up[nb + z] else -1
+                    if new != s:
+                        spins[c, i] = new
+                        bond += 2.0 * new * nb
+                        mag += 2.0 * new
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = spins[c, i]
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
+
+
+@numba.njit(parallel=True, cache=True)
+def wolff_run(
+    spins, nbr, p_add, clusters, rng, n_samples, thin, store, out_cfg, out_bond, out_mag, out_flipped
+):
+    """Wolff single-cluster updates at h = 0 (Wolff, PRL 62, 361 (1989)).
+
+    One step flips a fixed number ``clusters`` of clusters. The number must not depend on the
+    clusters drawn (stopping after N flipped spins would bias what is measured).
+    ``out_flipped`` (C,) counts the spins flipped. Bonds are added between parallel
+    neighbours with probability ``p_add`` = 1 - e^{-2K}.
+    """
+    n_chains = spins.shape[0]
+    n = nbr.shape[0]
+    z = nbr.shape[1]
+    for c in numba.prange(n_chains):
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        stack = np.empty(n, dtype=np.int64)
+        flipped_total = 0
+        for t in range(n_samples):
+            for _ in range(thin):
+                flipped = 0
+                for _cl in range(clusters):
+                    x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                    seed_site = int(to_unit(x) * n)
+                    old = spins[c, seed_site]
+                    spins[c, seed_site] = -old
+                    top = 0
+                    stack[top] = seed_site
+                    top += 1
+                    flipped += 1
+                    while top > 0:
+                        top -= 1
+                        i = stack[top]
+                        for k in range(z):
+                            j = nbr[i, k]
+                            if j < n and spins[c, j] == old:
+                                x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                                if to_unit(x) < p_add:
+                                    spins[c, j] = -old
+                                    stack[top] = j
+                                    top += 1
+                                    flipped += 1
+                flipped_total += flipped
+            bond, mag = _measure(spins, c, nbr, n)
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = spins[c, i]
+        out_flipped[c] = flipped_total
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def _find(parent, i):
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:  # path compression
+        nxt = parent[i]
+        parent[i] = root
+        i = nxt
+    return root
+
+
+@numba.njit(parallel=True, cache=True)
+def swendsen_wang_run(spins, bonds, nbr, p_add, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Swendsen-Wang updates at h = 0 (PRL 58, 86 (1987)): bonds between parallel neighbours
+    are occupied with probability ``p_add``; every cluster (union-find) flips with prob. 1/2.
+    ``bonds``: int64 (B, 2), each bond once."""
+    n_chains = spins.shape[0]
+    n = nbr.shape[0]
+    n_bonds = bonds.shape[0]
+    for c in numba.prange(n_chains):
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        parent = np.empty(n, dtype=np.int64)
+        flip = np.empty(n, dtype=np.int8)
+        for t in range(n_samples):
+            for _ in range(thin):
+                for i in range(n):
+                    parent[i] = i
+                    flip[i] = -1
+                for b in range(n_bonds):
+                    i = bonds[b, 0]
+                    j = bonds[b, 1]
+                    if spins[c, i] == spins[c, j]:
+                        x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                        if to_unit(x) < p_add:
+                            ri = _find(parent, i)
+                            rj = _find(parent, j)
+                            if ri != rj:
+                                if ri < rj:
+                                    parent[rj] = ri
+                                else:
+                                    parent[ri] = rj
+                for i in range(n):
+                    r = _find(parent, i)
+                    if flip[r] < 0:
+                        x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                        flip[r] = 1 if to_unit(x) < 0.5 else 0
+                    if flip[r] == 1:
+                        spins[c, i] = -spins[c, i]
+            bond, mag = _measure(spins, c, nbr, n)
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = spins[c, i]
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3

@@ -1,0 +1,45 @@
+"""Per-chain random streams for numba kernels: xoshiro256+ (Blackman & Vigna 2018).
+
+Each chain owns a 4-word uint64 state, seeded from ``numpy.random.SeedSequence(seed).spawn``,
+so streams are independent, no random number is shared between chains, and results do not
+depend on how chains are scheduled over threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_U17 = np.uint64(17)
+_U45 = np.uint64(45)
+_U19 = np.uint64(19)
+_U11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2^-53
+
+
+@numba.njit(inline="always")
+def xoshiro_next(s0, s1, s2, s3):
+    """One xoshiro256+ step: returns (output uint64, new s0, s1, s2, s3)."""
+    result = s0 + s3
+    t = s1 << _U17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _U45) | (s3 >> _U19)
+    return result, s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def to_unit(x):
+    """Map a uint64 to a float64 uniform in [0, 1) from its top 53 bits."""
+    return (x >> _U11) * _INV53
+
+
+def seed_streams(seed, n_streams: int) -> np.ndarray:
+    """uint64 array (n_streams, 4) of independent xoshiro256+ states derived from ``seed``."""
+    children = np.random.SeedSequence(seed).spawn(n_streams)
+    state = np.stack([c.generate_state(4, dtype=np.uint64) for c in children])
+    state[np.all(state == 0, axis=1), 0] = 1  # the all-zero state is a fixed point
+    return state

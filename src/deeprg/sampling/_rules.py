@@ -1,0 +1,164 @@
+"""Pluggable update rules. Each rule is a small frozen object that knows which kernel to call.
+
+A rule receives the chain state and lattice tables, performs ``n_samples * thin`` updates per
+chain and returns what it measured. Rules that cannot take a field say so
+(``supports_field = False``) and the sampler refuses h != 0 for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from deeprg.errors import InputError
+from deeprg.sampling import _kernels
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """Base class. ``name`` is the CLI spelling; ``supports_field`` whether h != 0 is allowed."""
+
+    name: ClassVar[str] = "base"
+    supports_field: ClassVar[bool] = True
+    #: "sweep" for local rules; Wolff's unit is a sweep-equivalent (>= N spins flipped).
+    unit: ClassVar[str] = "sweep"
+
+    def prepare(self, spins, rng, tables, K, h) -> dict:
+        """Fix rule parameters once per chain state (may advance the chains, as burn-in)."""
+        return {}
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):  # pragma: no cover
+        raise NotImplementedError
+
+
+def _outputs(n_chains, n_samples, n_sites, store):
+    cfg = np.empty((n_chains, n_samples if store else 0, n_sites), dtype=np.int8)
+    bond = np.empty((n_chains, n_samples), dtype=np.float64)
+    mag = np.empty((n_chains, n_samples), dtype=np.float64)
+    return cfg, bond, mag
+
+
+@dataclass(frozen=True)
+class Metropolis(UpdateRule):
+    """Single-spin-flip Metropolis, min(1, e^{-dE}) from a lookup table; checkerboard order."""
+
+    name: ClassVar[str] = "metropolis"
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        z = tables.nbr.shape[1]
+        nb = np.arange(-z, z + 1)
+        accept = np.empty((2, 2 * z + 1))
+        for row, s in enumerate((-1, 1)):
+            accept[row] = np.minimum(1.0, np.exp(-2.0 * s * (K * nb + h)))
+        cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+        _kernels.metropolis_run(
+            spins, tables.nbr, tables.order, accept, rng, n_samples, thin, store, cfg, bond, mag
+        )
+        return cfg, bond, mag
+
+
+@dataclass(frozen=True)
+class HeatBath(UpdateRule):
+    """Heat bath (Glauber): s_i = +1 with probability 1/(1 + e^{-2(K nb + h)})."""
+
+    name: ClassVar[str] = "heatbath"
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        z = tables.nbr.shape[1]
+        nb = np.arange(-z, z + 1)
+        p_up = 1.0 / (1.0 + np.exp(-2.0 * (K * nb + h)))
+        cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+        _kernels.heatbath_run(
+            spins, tables.nbr, tables.order, p_up, rng, n_samples, thin, store, cfg, bond, mag
+        )
+        return cfg, bond, mag
+
+
+def _bond_probability(K: float) -> float:
+    if K < 0:
+        raise InputError(f"cluster updates need a ferromagnetic coupling K >= 0, got {K}")
+    return -math.expm1(-2.0 * K)  # p = 1 - e^{-2K}
+
+
+@dataclass(frozen=True)
+class Wolff(UpdateRule):
+    """Wolff single-cluster updates (h = 0 only).
+
+    One step flips ``clusters_per_step`` clusters. By default that number is fixed once per
+    chain state, before sampling, as round(N / <cluster size>) from a pilot of 64 cluster
+    flips per chain (which also serve as burn-in), so one step is about one sweep-equivalent.
+    It is never adapted while sampling: stopping after N flipped spins would bias the samples.
+
+    Attributes:
+        clusters_per_step: a fixed number of clusters per step (None: chosen by the pilot).
+    """
+
+    name: ClassVar[str] = "wolff"
+    supports_field: ClassVar[bool] = False
+    unit: ClassVar[str] = "sweep-equivalent"
+    clusters_per_step: int | None = None
+
+    def prepare(self, spins, rng, tables, K, h) -> dict:
+        if self.clusters_per_step is not None:
+            if self.clusters_per_step < 1:
+                raise InputError(f"clusters_per_step must be >= 1, got {self.clusters_per_step}")
+            return {"clusters": int(self.clusters_per_step)}
+        n_chains, pilot = spins.shape[0], 64
+        cfg, bond, mag = _outputs(n_chains, 1, tables.n, False)
+        flipped = np.zeros(n_chains, dtype=np.int64)
+        _kernels.wolff_run(
+            spins, tables.nbr, _bond_probability(K), 1, rng, 1, pilot, False, cfg, bond, mag, flipped
+        )
+        mean_size = flipped.sum() / (pilot * n_chains)
+        return {"clusters": max(1, round(tables.n / mean_size))}
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+        flipped = np.zeros(spins.shape[0], dtype=np.int64)
+        _kernels.wolff_run(
+            spins,
+            tables.nbr,
+            _bond_probability(K),
+            params["clusters"],
+            rng,
+            n_samples,
+            thin,
+            store,
+            cfg,
+            bond,
+            mag,
+            flipped,
+        )
+        return cfg, bond, mag
+
+
+@dataclass(frozen=True)
+class SwendsenWang(UpdateRule):
+    """Swendsen-Wang multi-cluster updates (h = 0 only). One step = one update of all clusters."""
+
+    name: ClassVar[str] = "sw"
+    supports_field: ClassVar[bool] = False
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+        _kernels.swendsen_wang_run(
+            spins, tables.bonds, tables.nbr, _bond_probability(K), rng, n_samples, thin, store, cfg, bond, mag
+        )
+        return cfg, bond, mag
+
+
+RULES: dict[str, type[UpdateRule]] = {r.name: r for r in (Metropolis, HeatBath, Wolff, SwendsenWang)}
+
+
+def get_rule(rule: str | UpdateRule) -> UpdateRule:
+    """Resolve a rule name ('metropolis', 'heatbath', 'wolff', 'sw') or pass a rule through."""
+    if isinstance(rule, UpdateRule):
+        return rule
+    key = str(rule).lower().replace("-", "").replace("_", "")
+    key = {"swendsenwang": "sw", "glauber": "heatbath"}.get(key, key)
+    if key not in RULES:
+        raise InputError(f"unknown update rule {rule!r}; expected one of {sorted(RULES)}")
+    return RULES[key]()

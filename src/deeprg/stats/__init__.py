@@ -1,0 +1,24 @@
+"""Statistics: autocorrelation times, binning and jackknife errors, Ising observables."""
+
+from deeprg.stats._autocorr import (
+    AutocorrError,
+    AutocorrResult,
+    autocorrelation,
+    binning_errors,
+    integrated_time,
+    jackknife,
+    mean_with_error,
+)
+from deeprg.stats._observables import correlation_function, ising_observables
+
+__all__ = [
+    "AutocorrError",
+    "AutocorrResult",
+    "autocorrelation",
+    "binning_errors",
+    "correlation_function",
+    "integrated_time",
+    "ising_observables",
+    "jackknife",
+    "mean_with_error",
+]
