@@ -5,9 +5,8 @@ from deeprg.sampling._rules import RULES, HeatBath, Metropolis, SwendsenWang, Up
 from deeprg.sampling._sampler import IsingSampler, SamplerState, Trace
 
 __all__ = [
-    "Generated",
-    "generate_samples",
     "RULES",
+    "Generated",
     "HeatBath",
     "IsingSampler",
     "Metropolis",
@@ -16,5 +15,6 @@ __all__ = [
     "Trace",
     "UpdateRule",
     "Wolff",
+    "generate_samples",
     "get_rule",
 ]

@@ -97,13 +97,13 @@ def generate_samples(
                 break
             length *= 2
         if burn_in == "auto":
-            state = sampler.burn_in(state, int(math.ceil(20 * pilot_tau)))
+            state = sampler.burn_in(state, math.ceil(20 * pilot_tau))
     if burn_in != "auto":
         if not isinstance(burn_in, int | np.integer) or burn_in < 0:
             raise InputError(f"burn-in must be a non-negative integer or 'auto', got {burn_in!r}")
         state = sampler.burn_in(state, int(burn_in))
     if decorrelate == "auto":
-        thin = max(1, int(math.ceil(pilot_tau)))
+        thin = max(1, math.ceil(pilot_tau))
     elif isinstance(decorrelate, int | np.integer) and decorrelate >= 1:
         thin = int(decorrelate)
     else:
