@@ -15,6 +15,7 @@ import numpy as np
 from deeprg.errors import InputError
 from deeprg.lattice import Chain, SquareLattice
 from deeprg.sampling._sampler import IsingSampler, SamplerState
+from deeprg.sampling._torch_backend import TorchIsingSampler
 from deeprg.stats import integrated_time
 
 
@@ -44,13 +45,13 @@ def _resolve_seed(seed) -> int:
     return int(seed)
 
 
-def _pilot_tau(sampler: IsingSampler, state: SamplerState, length: int) -> tuple[float, SamplerState, bool]:
+def _pilot_tau(sampler, state, length: int) -> tuple[float, float, SamplerState, bool]:
     trace, state = sampler.trace(state, length)
     e = trace.energy_per_site(sampler.K, sampler.h) if sampler.K > 0 else trace.bond_sum
     res_e = integrated_time(e)
     res_m = integrated_time(np.abs(trace.magnetization))
-    tau = max(res_e.tau, res_m.tau)
-    return tau, state, res_e.reliable and res_m.reliable
+    worst = res_e if res_e.tau >= res_m.tau else res_m
+    return worst.tau, worst.error, state, res_e.reliable and res_m.reliable
 
 
 def generate_samples(
@@ -65,6 +66,7 @@ def generate_samples(
     burn_in: int | str = "auto",
     decorrelate: int | str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    device: str = "cpu",
 ) -> Generated:
     """Generate ``n_samples`` configurations with honest thinning.
 
@@ -76,23 +78,32 @@ def generate_samples(
         burn_in: updates per chain before sampling, or 'auto' (1000 local sweeps or 200 cluster
             steps, then 20 tau more, with tau from a pilot run).
         decorrelate: updates between stored samples, or 'auto' (ceil(tau) from the pilot, the
-            larger of the energy's and |M|'s; tau is 2x Sokal's tau_int).
+            larger of the energy's and |M|'s; tau is 2x Sokal's tau_int). The samples stored
+            are then about independent: 2 tau_int(Sokal) apart.
         progress: optional callback(done, total) in samples.
+        device: 'cpu' (numba kernels) or 'cuda' (torch checkerboard kernels).
     """
     if not isinstance(n_samples, int | np.integer) or n_samples < 1:
         raise InputError(f"number of samples must be a positive integer, got {n_samples!r}")
     seed = _resolve_seed(seed)
-    n_chains = int(n_chains or min(n_samples, 32))
-    sampler = IsingSampler(lattice, K, h, rule=algorithm, n_chains=n_chains)
+    if n_chains is None:  # the most chains <= 32 that divide n_samples evenly
+        n_chains = max(c for c in range(1, min(n_samples, 32) + 1) if n_samples % c == 0)
+        if n_chains < 8 and n_samples >= 64:
+            n_chains = min(n_samples, 32)
+    n_chains = int(n_chains)
+    if device == "cpu":
+        sampler = IsingSampler(lattice, K, h, rule=algorithm, n_chains=n_chains)
+    else:
+        sampler = TorchIsingSampler(lattice, K, h, rule=algorithm, n_chains=n_chains, device=device)
     cluster = sampler.rule.name in ("wolff", "sw")
     state = sampler.init_state(seed)
 
-    pilot_tau, pilot_reliable = None, None
+    pilot_tau, pilot_err, pilot_reliable = None, 0.0, None
     if burn_in == "auto" or decorrelate == "auto":
         state = sampler.burn_in(state, 200 if cluster else 1000)
         length = 500
         for _ in range(4):  # extend the pilot until it is >= 50 tau long
-            pilot_tau, state, pilot_reliable = _pilot_tau(sampler, state, length)
+            pilot_tau, pilot_err, state, pilot_reliable = _pilot_tau(sampler, state, length)
             if pilot_reliable:
                 break
             length *= 2
@@ -103,7 +114,8 @@ def generate_samples(
             raise InputError(f"burn-in must be a non-negative integer or 'auto', got {burn_in!r}")
         state = sampler.burn_in(state, int(burn_in))
     if decorrelate == "auto":
-        thin = max(1, math.ceil(pilot_tau))
+        # ceil(tau), unless tau is within one error of the integer below (tau = 1.003 +- 0.03)
+        thin = max(1, math.ceil(pilot_tau - pilot_err))
     elif isinstance(decorrelate, int | np.integer) and decorrelate >= 1:
         thin = int(decorrelate)
     else:
@@ -140,13 +152,9 @@ def generate_samples(
         "abs_magnetization": integrated_time(np.abs(mag)).tau,
     }
 
-    # Chain-major order, trimmed to n_samples: drop the surplus from the last chains.
-    take = np.full(n_chains, per_chain)
+    # Chain-major order, trimmed to n_samples: the last chains give up one sample each.
     surplus = per_chain * n_chains - n_samples
-    for c in range(n_chains - 1, -1, -1):
-        cut = min(surplus, take[c] - 1 if c > 0 else take[c])
-        take[c] -= cut
-        surplus -= cut
+    take = np.where(np.arange(n_chains) >= n_chains - surplus, per_chain - 1, per_chain)
     keep = [(c, t) for c in range(n_chains) for t in range(take[c])]
     ci = np.array([k[0] for k in keep])
     ti = np.array([k[1] for k in keep])

@@ -9,7 +9,7 @@ from deeprg.stats._autocorr import (
     jackknife,
     mean_with_error,
 )
-from deeprg.stats._observables import correlation_function, ising_observables
+from deeprg.stats._observables import correlation_function, dataset_observables, ising_observables
 
 __all__ = [
     "AutocorrError",
@@ -17,6 +17,7 @@ __all__ = [
     "autocorrelation",
     "binning_errors",
     "correlation_function",
+    "dataset_observables",
     "integrated_time",
     "ising_observables",
     "jackknife",

@@ -1,0 +1,197 @@
+"""Samplers against exact results: chi-square vs enumeration, Kaufman, transfer matrix."""
+
+import numpy as np
+import pytest
+
+from deeprg.errors import InputError
+from deeprg.exact import K_CRITICAL, chain_thermo, kaufman_thermo
+from deeprg.lattice import Chain, SquareLattice
+from deeprg.sampling import IsingSampler, Metropolis, TorchIsingSampler, Wolff, _kernels, generate_samples
+from deeprg.sampling._rules import _outputs
+from deeprg.sampling._validate import chi_square_test
+from deeprg.stats import ising_observables
+
+RULES_WITH_FIELD = [
+    ("metropolis", 0.0),
+    ("metropolis", 0.15),
+    ("heatbath", 0.0),
+    ("heatbath", 0.15),
+    ("wolff", 0.0),
+    ("sw", 0.0),
+]
+ALPHA = 1e-4  # the tests are deterministic (fixed seeds); this is the false-alarm rate of the harness
+
+
+@pytest.mark.parametrize("rule,h", RULES_WITH_FIELD)
+@pytest.mark.parametrize("lattice", [SquareLattice(3), Chain(8)], ids=str)
+def test_full_state_distribution(rule, h, lattice):
+    sampler = IsingSampler(lattice, 0.35, h, rule=rule, n_chains=64)
+    result = chi_square_test(sampler, what="state", n_samples=400, thin=10)
+    assert result.combined_p > ALPHA, result
+
+
+def test_textbook_metropolis_is_not_ergodic_on_a_ring():
+    """Accepting every zero-energy flip traps checkerboard sweeps (see metropolis_acceptance)."""
+    sampler = IsingSampler(Chain(8), 0.35, rule=Metropolis(zero_flip_probability=1.0), n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=400, thin=10).combined_p < 1e-8
+
+
+@pytest.mark.parametrize("rule,h", RULES_WITH_FIELD)
+@pytest.mark.parametrize(
+    "lattice",
+    [SquareLattice(4), SquareLattice(2, 4), SquareLattice(3, 4, periodic=False), Chain(12)],
+    ids=str,
+)
+def test_energy_histogram_against_enumeration(rule, h, lattice):
+    sampler = IsingSampler(lattice, K_CRITICAL, h, rule=rule, n_chains=64)
+    result = chi_square_test(sampler, what="energy", n_samples=300, thin=20)
+    assert result.combined_p > ALPHA, result
+
+
+class _WrongMetropolis(Metropolis):
+    """Accepts with e^{-0.8 dE}: a plausible bug that the harness must catch."""
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        z = tables.nbr.shape[1]
+        nb = np.arange(-z, z + 1)
+        accept = np.vstack([np.minimum(1.0, np.exp(-0.8 * 2.0 * s * (K * nb + h))) for s in (-1, 1)])
+        cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+        _kernels.metropolis_run(
+            spins, tables.nbr, tables.order, accept, rng, n_samples, thin, store, cfg, bond, mag
+        )
+        return cfg, bond, mag
+
+
+def test_harness_catches_a_wrong_acceptance_rule():
+    sampler = IsingSampler(SquareLattice(3), 0.35, 0.15, rule=_WrongMetropolis(), n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=400, thin=8).combined_p < 1e-8
+    sampler = IsingSampler(SquareLattice(4), K_CRITICAL, rule=_WrongMetropolis(), n_chains=64)
+    assert chi_square_test(sampler, what="energy", n_samples=300, thin=8).combined_p < 1e-8
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath", "wolff", "sw"])
+@pytest.mark.parametrize("K", [0.3, K_CRITICAL, 0.6])
+def test_energy_and_specific_heat_match_kaufman_on_16x16(rule, K):
+    L = 16
+    sampler = IsingSampler(SquareLattice(L), K, rule=rule, n_chains=16)
+    state = sampler.burn_in(sampler.init_state(7, start="up"), 500)
+    trace, _ = sampler.trace(state, 3000)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, L * L, K)
+    exact = kaufman_thermo(L, K)
+    for key, ref in (
+        ("energy_per_site", exact.energy_per_site),
+        ("specific_heat", exact.specific_heat_per_site),
+    ):
+        value, err = obs[key]["value"], obs[key]["error"]
+        assert abs(value - ref) < 4 * err, (key, value, ref, err)
+
+
+@pytest.mark.parametrize("rule,h", [("metropolis", 0.0), ("heatbath", 0.3), ("metropolis", -0.2)])
+def test_chain_matches_transfer_matrix(rule, h):
+    n, K = 64, 0.7
+    sampler = IsingSampler(Chain(n), K, h, rule=rule, n_chains=16)
+    state = sampler.burn_in(sampler.init_state(3), 200)
+    trace, _ = sampler.trace(state, 4000)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, n, K, h)
+    exact = chain_thermo(n, K, h)
+    assert abs(obs["energy_per_site"]["value"] - exact.energy_per_site) < 4 * obs["energy_per_site"]["error"]
+    m = trace.magnetization / n
+    err = np.std(m) * np.sqrt(20 / m.size)
+    assert abs(m.mean() - exact.magnetization) < 4 * err + 1e-3
+
+
+def test_wolff_decorrelates_much_faster_than_metropolis_at_kc():
+    from deeprg.stats import integrated_time
+
+    L = 32
+    taus = {}
+    for rule in ("metropolis", "wolff"):
+        sampler = IsingSampler(SquareLattice(L), K_CRITICAL, rule=rule, n_chains=8)
+        state = sampler.burn_in(sampler.init_state(11), 2000 if rule == "metropolis" else 200)
+        trace, _ = sampler.trace(state, 6000 if rule == "metropolis" else 1500)
+        taus[rule] = integrated_time(np.abs(trace.magnetization)).tau
+    assert taus["metropolis"] > 20 and taus["wolff"] < 5, taus
+    assert taus["metropolis"] > 8 * taus["wolff"]
+
+
+def test_same_seed_same_samples_and_inputs_untouched():
+    sampler = IsingSampler(SquareLattice(8), 0.4, rule="sw", n_chains=3)
+    s0 = sampler.init_state(42)
+    snapshot = s0.spins.copy()
+    a, s1 = sampler.sample(s0, 20)
+    b, _ = sampler.sample(s0, 20)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(s0.spins, snapshot)
+    assert s1.sweeps == 20 and a.shape == (3, 20, 8, 8) and a.dtype == np.int8
+    c, _ = sampler.sample(sampler.init_state(43), 20)
+    assert not np.array_equal(a, c)
+
+
+def test_chains_are_independent_streams():
+    sampler = IsingSampler(SquareLattice(8), 0.2, rule="metropolis", n_chains=4)
+    state = sampler.init_state(0, start="up")
+    cfg, _ = sampler.sample(state, 5)
+    assert len({cfg[c].tobytes() for c in range(4)}) == 4
+
+
+def test_result_does_not_depend_on_chunking():
+    sampler = IsingSampler(SquareLattice(6), 0.4, rule="wolff", n_chains=2)
+    s = sampler.init_state(5)
+    whole, _ = sampler.sample(s, 10)
+    first, s_mid = sampler.sample(s, 4)
+    rest, _ = sampler.sample(s_mid, 6)
+    np.testing.assert_array_equal(whole, np.concatenate([first, rest], axis=1))
+
+
+def test_cluster_rules_refuse_a_field():
+    with pytest.raises(InputError, match="field"):
+        IsingSampler(SquareLattice(4), 0.4, 0.1, rule="wolff")
+    with pytest.raises(InputError, match="unknown update rule"):
+        IsingSampler(SquareLattice(4), 0.4, rule="glauberish")
+    with pytest.raises(InputError):
+        Wolff(clusters_per_step=0).prepare(None, None, None, 0.4, 0.0)
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
+def test_torch_backend_matches_exact(rule):
+    sampler = TorchIsingSampler(SquareLattice(4), K_CRITICAL, 0.1, rule=rule, n_chains=64)
+    result = chi_square_test(sampler, what="energy", n_samples=300, thin=20)
+    assert result.combined_p > ALPHA, result
+    L = 16
+    sampler = TorchIsingSampler(SquareLattice(L), 0.3, rule=rule, n_chains=32)
+    state = sampler.burn_in(sampler.init_state(1), 200)
+    trace, _ = sampler.trace(state, 400)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, L * L, 0.3)
+    ref = kaufman_thermo(L, 0.3).energy_per_site
+    assert abs(obs["energy_per_site"]["value"] - ref) < 4 * obs["energy_per_site"]["error"]
+
+
+def test_torch_backend_is_reproducible_on_cpu():
+    sampler = TorchIsingSampler(SquareLattice(8), 0.4, n_chains=2)
+    a, _ = sampler.sample(sampler.init_state(9), 5)
+    b, _ = sampler.sample(sampler.init_state(9), 5)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.gpu
+def test_torch_backend_on_cuda_matches_kaufman():
+    L, K = 32, K_CRITICAL
+    sampler = TorchIsingSampler(SquareLattice(L), K, n_chains=64, device="cuda")
+    state = sampler.burn_in(sampler.init_state(1), 2000)
+    trace, _ = sampler.trace(state, 2000)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, L * L, K)
+    ref = kaufman_thermo(L, K).energy_per_site
+    assert abs(obs["energy_per_site"]["value"] - ref) < 4 * obs["energy_per_site"]["error"]
+
+
+def test_generate_samples_metadata_and_thinning():
+    g = generate_samples(SquareLattice(12), 0.4, 300, algorithm="metropolis", seed=4)
+    assert g.configs.shape == (300, 12, 12) and g.configs.dtype == np.int8
+    assert g.attrs["thinning"] >= 1 and g.attrs["pilot_tau"] > 1 and g.attrs["seed"] == 4
+    assert g.attrs["thermalized"] is True
+    g2 = generate_samples(SquareLattice(12), 0.4, 300, algorithm="metropolis", seed=4)
+    np.testing.assert_array_equal(g.configs, g2.configs)
+    g3 = generate_samples(
+        Chain(10), 0.5, 7, algorithm="heatbath", seed=1, n_chains=3, burn_in=10, decorrelate=2
+    )
+    assert g3.configs.shape == (7, 10) and sorted(np.bincount(g3.chain)) == [2, 2, 3]
