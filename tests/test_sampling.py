@@ -195,3 +195,35 @@ def test_generate_samples_metadata_and_thinning():
         Chain(10), 0.5, 7, algorithm="heatbath", seed=1, n_chains=3, burn_in=10, decorrelate=2
     )
     assert g3.configs.shape == (7, 10) and sorted(np.bincount(g3.chain)) == [2, 2, 3]
+
+
+def test_multi_spin_coding_against_enumeration_and_kaufman():
+    sampler = IsingSampler(SquareLattice(4), K_CRITICAL, rule="msc-metropolis", n_chains=64)
+    assert chi_square_test(sampler, what="energy", n_samples=300, thin=20).combined_p > ALPHA
+    sampler = IsingSampler(SquareLattice(4), 0.3, rule="msc-metropolis", n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=300, thin=20, seeds=(0, 1)).combined_p > ALPHA
+    L = 16
+    sampler = IsingSampler(SquareLattice(L), 0.4, rule="msc-metropolis", n_chains=64)
+    state = sampler.burn_in(sampler.init_state(2), 500)
+    trace, _ = sampler.trace(state, 1000)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, L * L, 0.4)
+    ref = kaufman_thermo(L, 0.4)
+    assert abs(obs["energy_per_site"]["value"] - ref.energy_per_site) < 4 * obs["energy_per_site"]["error"]
+    assert abs(obs["specific_heat"]["value"] - ref.specific_heat_per_site) < 4 * obs["specific_heat"]["error"]
+
+
+def test_multi_spin_replicas_are_independent():
+    sampler = IsingSampler(SquareLattice(8), 0.3, rule="msc-metropolis", n_chains=64)
+    cfg, _ = sampler.sample(sampler.init_state(0, start="up"), 3, thin=5)
+    flat = cfg[:, -1].reshape(64, -1).astype(float)
+    overlaps = np.abs(flat @ flat.T / flat.shape[1])[~np.eye(64, dtype=bool)]
+    assert overlaps.mean() < 0.35  # replicas started equal and decorrelated independently
+
+
+def test_multi_spin_coding_refuses_bad_setups():
+    with pytest.raises(InputError, match="multiple of 64"):
+        IsingSampler(SquareLattice(4), 0.3, rule="msc", n_chains=10).burn_in(
+            IsingSampler(SquareLattice(4), 0.3, rule="msc", n_chains=10).init_state(0), 1
+        )
+    with pytest.raises(InputError, match="field"):
+        IsingSampler(SquareLattice(4), 0.3, 0.1, rule="msc", n_chains=64)

@@ -1,7 +1,17 @@
 """Monte Carlo sampling of Ising models: numba kernels on CPU, torch on CUDA, exact sampling."""
 
 from deeprg.sampling._generate import Generated, generate_samples
-from deeprg.sampling._rules import RULES, HeatBath, Metropolis, SwendsenWang, UpdateRule, Wolff, get_rule
+from deeprg.sampling._rules import (
+    RULES,
+    HeatBath,
+    Metropolis,
+    MultiSpinMetropolis,
+    SwendsenWang,
+    UpdateRule,
+    Wolff,
+    get_rule,
+    metropolis_acceptance,
+)
 from deeprg.sampling._sampler import IsingSampler, SamplerState, Trace
 from deeprg.sampling._torch_backend import TorchIsingSampler, TorchSamplerState, cuda_available
 
@@ -11,6 +21,7 @@ __all__ = [
     "HeatBath",
     "IsingSampler",
     "Metropolis",
+    "MultiSpinMetropolis",
     "SamplerState",
     "SwendsenWang",
     "TorchIsingSampler",
@@ -21,4 +32,5 @@ __all__ = [
     "cuda_available",
     "generate_samples",
     "get_rule",
+    "metropolis_acceptance",
 ]

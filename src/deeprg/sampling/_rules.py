@@ -109,8 +109,9 @@ class Wolff(UpdateRule):
     """Wolff single-cluster updates (h = 0 only).
 
     One step flips ``clusters_per_step`` clusters. By default that number is fixed once per
-    chain state, before sampling, as round(N / <cluster size>) from a pilot of 64 cluster
-    flips per chain (which also serve as burn-in), so one step is about one sweep-equivalent.
+    chain state, before sampling, as round(N / <cluster size>) measured on 64 clusters per
+    chain after >= 20 N spins per chain have been flipped by single clusters (this pilot is
+    also burn-in), so one step is about one sweep-equivalent.
     It is never adapted while sampling: stopping after N flipped spins would bias the samples.
 
     Attributes:
@@ -127,14 +128,21 @@ class Wolff(UpdateRule):
             if self.clusters_per_step < 1:
                 raise InputError(f"clusters_per_step must be >= 1, got {self.clusters_per_step}")
             return {"clusters": int(self.clusters_per_step)}
-        n_chains, pilot = spins.shape[0], 64
-        cfg, bond, mag = _outputs(n_chains, 1, tables.n, False)
+        n_chains, n = spins.shape[0], tables.n
+        cfg, bond, mag = _outputs(n_chains, 1, n, False)
+        p_add = _bond_probability(K)
+        # Thermalize with single clusters until every chain has flipped >= 20 N spins in
+        # all (cluster sizes from a hot start are far too small), then measure 64 clusters.
+        batch, total = 16, np.zeros(n_chains, dtype=np.int64)
+        while total.min() < 20 * n and batch <= 1 << 20:
+            flipped = np.zeros(n_chains, dtype=np.int64)
+            _kernels.wolff_run(spins, tables.nbr, p_add, 1, rng, 1, batch, False, cfg, bond, mag, flipped)
+            total += flipped
+            batch *= 2
         flipped = np.zeros(n_chains, dtype=np.int64)
-        _kernels.wolff_run(
-            spins, tables.nbr, _bond_probability(K), 1, rng, 1, pilot, False, cfg, bond, mag, flipped
-        )
-        mean_size = flipped.sum() / (pilot * n_chains)
-        return {"clusters": max(1, round(tables.n / mean_size))}
+        _kernels.wolff_run(spins, tables.nbr, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped)
+        mean_size = flipped.sum() / (64 * n_chains)
+        return {"clusters": max(1, round(n / mean_size))}
 
     def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
         cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
@@ -171,7 +179,51 @@ class SwendsenWang(UpdateRule):
         return cfg, bond, mag
 
 
-RULES: dict[str, type[UpdateRule]] = {r.name: r for r in (Metropolis, HeatBath, Wolff, SwendsenWang)}
+@dataclass(frozen=True)
+class MultiSpinMetropolis(UpdateRule):
+    """Metropolis on 64 replicas per machine word (h = 0, periodic square lattices).
+
+    Same Markov chain as :class:`Metropolis` for each replica (zero-energy flips accepted with
+    probability 1/2), with independent random bits per replica; n_chains must be a multiple
+    of 64. See :mod:`deeprg.sampling._msc`.
+    """
+
+    name: ClassVar[str] = "msc-metropolis"
+    supports_field: ClassVar[bool] = False
+
+    def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
+        from deeprg.sampling import _msc
+
+        n_chains, n = spins.shape[0], tables.n
+        if n_chains % 64 or tables.nbr.shape[1] != 4 or np.any(tables.nbr >= n):
+            raise InputError(
+                "msc-metropolis needs n_chains a multiple of 64 on a periodic square lattice, "
+                f"got {n_chains} chains on a lattice with coordination {tables.nbr.shape[1]}"
+            )
+        words = np.empty((n_chains // 64, n), dtype=np.uint64)
+        _msc.pack(np.ascontiguousarray(spins[:, :n]), words)
+        p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+        cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
+        group_rng = np.ascontiguousarray(rng[::64])  # one stream per word of 64 replicas
+        _msc.msc_metropolis_run(
+            words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
+        )
+        rng[::64] = group_rng
+        out = np.empty((n_chains, n), dtype=np.int8)
+        _msc.unpack(words, out)
+        spins[:, :n] = out
+        return cfg, bond, mag
+
+
+RULES: dict[str, type[UpdateRule]] = {
+    r.name: r for r in (Metropolis, HeatBath, Wolff, SwendsenWang, MultiSpinMetropolis)
+}
+_ALIASES = {
+    "swendsenwang": "sw",
+    "glauber": "heatbath",
+    "mscmetropolis": "msc-metropolis",
+    "msc": "msc-metropolis",
+}
 
 
 def get_rule(rule: str | UpdateRule) -> UpdateRule:
@@ -179,7 +231,7 @@ def get_rule(rule: str | UpdateRule) -> UpdateRule:
     if isinstance(rule, UpdateRule):
         return rule
     key = str(rule).lower().replace("-", "").replace("_", "")
-    key = {"swendsenwang": "sw", "glauber": "heatbath"}.get(key, key)
+    key = _ALIASES.get(key, key)
     if key not in RULES:
         raise InputError(f"unknown update rule {rule!r}; expected one of {sorted(RULES)}")
     return RULES[key]()
