@@ -19,6 +19,8 @@ import numpy as np
 
 from deeprg.sampling._rng import to_unit, xoshiro_next
 
+_U11 = np.uint64(11)
+
 
 @numba.njit(inline="always")
 def _local_field(spins, c, nbr, i):
@@ -31,13 +33,19 @@ def _local_field(spins, c, nbr, i):
 
 @numba.njit(inline="always")
 def _measure(spins, c, nbr, n):
-    bond2 = 0
+    """Bond sum and magnetization. The first z/2 neighbour columns (right, down on a square
+    lattice; left on a chain) hold each bond exactly once, absent ones pointing at the ghost."""
+    half = nbr.shape[1] // 2
+    bond = 0
     mag = 0
     for i in range(n):
         s = spins[c, i]
         mag += s
-        bond2 += s * _local_field(spins, c, nbr, i)
-    return 0.5 * bond2, float(mag)
+        acc = 0
+        for k in range(half):
+            acc += spins[c, nbr[i, k]]
+        bond += s * acc
+    return float(bond), float(mag)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -210,4 +218,51 @@ def swendsen_wang_run(spins, bonds, nbr, p_add, rng, n_samples, thin, store, out
             if store:
                 for i in range(n):
                     out_cfg[c, t, i] = spins[c, i]
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
+
+
+@numba.njit(parallel=True, cache=True)
+def metropolis_square_run(spins, L, M, accept, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """:func:`metropolis_run` specialised to periodic L x M lattices with even sides: neighbours
+    by index arithmetic (no table loads), checkerboard colours visited row by row, and no
+    unpredictable branches (a random number per update; integer threshold comparisons)."""
+    n_chains = spins.shape[0]
+    n = L * M
+    # accept a  <=>  (x >> 11) < a * 2^53, exact for a = 1 since x >> 11 < 2^53
+    thresholds = np.empty((2, 9), dtype=np.uint64)
+    for a in range(2):
+        for k in range(9):
+            thresholds[a, k] = np.uint64(accept[a, k] * 9007199254740992.0)
+    for c in numba.prange(n_chains):
+        sp = spins[c]
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        mag = 0
+        bond = 0
+        for r in range(L):
+            for q in range(M):
+                s = sp[r * M + q]
+                mag += s
+                bond += s * (sp[r * M + (q + 1) % M] + sp[((r + 1) % L) * M + q])
+        for t in range(n_samples):
+            for _ in range(thin):
+                for colour in range(2):
+                    for r in range(L):
+                        up = ((r + L - 1) % L) * M
+                        down = ((r + 1) % L) * M
+                        row = r * M
+                        for q in range((r + colour) % 2, M, 2):
+                            left = q - 1 if q > 0 else M - 1
+                            right = q + 1 if q < M - 1 else 0
+                            s = sp[row + q]
+                            nb = sp[row + left] + sp[row + right] + sp[up + q] + sp[down + q]
+                            x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                            f = np.int64((x >> _U11) < thresholds[(s + 1) >> 1, nb + 4])
+                            sp[row + q] = s - 2 * f * s
+                            bond -= 2 * f * s * nb
+                            mag -= 2 * f * s
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = sp[i]
         rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3

@@ -75,9 +75,13 @@ class Metropolis(UpdateRule):
         for row, s in enumerate((-1, 1)):
             accept[row] = metropolis_acceptance(2.0 * s * (K * nb + h), self.zero_flip_probability)
         cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
-        _kernels.metropolis_run(
-            spins, tables.nbr, tables.order, accept, rng, n_samples, thin, store, cfg, bond, mag
-        )
+        if tables.square is not None:  # periodic, even sides: the index-arithmetic kernel
+            L, M = tables.square
+            _kernels.metropolis_square_run(spins, L, M, accept, rng, n_samples, thin, store, cfg, bond, mag)
+        else:
+            _kernels.metropolis_run(
+                spins, tables.nbr, tables.order, accept, rng, n_samples, thin, store, cfg, bond, mag
+            )
         return cfg, bond, mag
 
 

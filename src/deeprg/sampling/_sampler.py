@@ -31,6 +31,7 @@ class _Tables:
     nbr: np.ndarray
     order: np.ndarray
     bonds: np.ndarray
+    square: tuple[int, int] | None = None  # (L, M) for a periodic square lattice with even sides
 
 
 def _tables(lattice) -> _Tables:
@@ -44,7 +45,12 @@ def _tables(lattice) -> _Tables:
         order = np.concatenate([np.arange(0, n, 2), np.arange(1, n, 2)])
     else:  # not bipartite: a sequential sweep is equally valid
         order = np.arange(n)
-    return _Tables(n, np.ascontiguousarray(nbr, dtype=np.int64), order.astype(np.int64), lattice.bonds.copy())
+    square = None
+    if isinstance(lattice, SquareLattice) and lattice.periodic and lattice.L % 2 == 0 and lattice.M % 2 == 0:
+        square = (lattice.L, lattice.M)
+    return _Tables(
+        n, np.ascontiguousarray(nbr, dtype=np.int64), order.astype(np.int64), lattice.bonds.copy(), square
+    )
 
 
 @dataclass(frozen=True)
