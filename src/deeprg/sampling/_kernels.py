@@ -124,7 +124,9 @@ def wolff_run(
     n_chains = spins.shape[0]
     n = nbr.shape[0]
     z = nbr.shape[1]
+    p_int = np.uint64(p_add * 9007199254740992.0)  # bond <=> (x >> 11) < p 2^53
     for c in numba.prange(n_chains):
+        sp = spins[c]
         s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
         stack = np.empty(n, dtype=np.int64)
         flipped_total = 0
@@ -134,8 +136,8 @@ def wolff_run(
                 for _cl in range(clusters):
                     x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
                     seed_site = int(to_unit(x) * n)
-                    old = spins[c, seed_site]
-                    spins[c, seed_site] = -old
+                    old = sp[seed_site]
+                    sp[seed_site] = -old
                     top = 0
                     stack[top] = seed_site
                     top += 1
@@ -145,10 +147,10 @@ def wolff_run(
                         i = stack[top]
                         for k in range(z):
                             j = nbr[i, k]
-                            if j < n and spins[c, j] == old:
+                            if sp[j] == old:  # the ghost site (j = n) holds 0, never old
                                 x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-                                if to_unit(x) < p_add:
-                                    spins[c, j] = -old
+                                if (x >> _U11) < p_int:
+                                    sp[j] = -old
                                     stack[top] = j
                                     top += 1
                                     flipped += 1
