@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(VENV)/bin/deeprg exact ising2d --L 64 --K 0.4406867935097715
 	$(VENV)/bin/deeprg exact ising2d --L inf --K 0.5
 	$(VENV)/bin/deeprg exact ising1d --n 100 --K 0.5 --h 0.1
+	$(VENV)/bin/deeprg sample ising2d --L 40 --K 0.408 --n 20000 --algo wolff --seed 1 --out reports/mehta-schwab-data.h5
+	$(VENV)/bin/deeprg observe reports/mehta-schwab-data.h5
 
 ## The test suite (slow and gpu tests are deselected by default).
 test: $(STAMP)
@@ -43,7 +45,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) -m pip install --quiet mcising
+	$(PY) benchmarks/bench_sampling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -227,3 +227,19 @@ def test_multi_spin_coding_refuses_bad_setups():
         )
     with pytest.raises(InputError, match="field"):
         IsingSampler(SquareLattice(4), 0.3, 0.1, rule="msc", n_chains=64)
+
+
+def test_exact_sampler_matches_the_distribution():
+    from scipy import stats
+
+    from deeprg.exact import Enumeration, state_index
+    from deeprg.models import ising_chain
+    from deeprg.sampling import ExactSampler
+
+    sampler = ExactSampler(Chain(6), K=0.5, h=0.2)
+    configs = sampler.sample(20000, seed=1)
+    assert configs.shape == (20000, 6) and configs.dtype == np.int8
+    probs = Enumeration.of(ising_chain(6, 0.5, 0.2)).probabilities()
+    counts = np.bincount(state_index(configs), minlength=64)
+    assert stats.chisquare(counts, probs * 20000).pvalue > 1e-4
+    np.testing.assert_array_equal(configs, sampler.sample(20000, seed=1))

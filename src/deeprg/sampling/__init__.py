@@ -1,5 +1,6 @@
 """Monte Carlo sampling of Ising models: numba kernels on CPU, torch on CUDA, exact sampling."""
 
+from deeprg.sampling._exact import ExactSampler
 from deeprg.sampling._generate import Generated, generate_samples
 from deeprg.sampling._rules import (
     RULES,
@@ -17,6 +18,7 @@ from deeprg.sampling._torch_backend import TorchIsingSampler, TorchSamplerState,
 
 __all__ = [
     "RULES",
+    "ExactSampler",
     "Generated",
     "HeatBath",
     "IsingSampler",
