@@ -18,14 +18,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## The main job: a quick reproduction of every experiment.
+## The main job: a quick reproduction of every experiment, with HTML reports in reports/.
 demo: $(STAMP)
 	$(VENV)/bin/deeprg info
-	$(VENV)/bin/deeprg exact ising2d --L 64 --K 0.4406867935097715
-	$(VENV)/bin/deeprg exact ising2d --L inf --K 0.5
-	$(VENV)/bin/deeprg exact ising1d --n 100 --K 0.5 --h 0.1
-	$(VENV)/bin/deeprg sample ising2d --L 40 --K 0.408 --n 20000 --algo wolff --seed 1 --out reports/mehta-schwab-data.h5
-	$(VENV)/bin/deeprg observe reports/mehta-schwab-data.h5
+	$(VENV)/bin/deeprg reproduce all --preset quick --out reports
+	@echo "Open reports/index.html"
 
 ## The test suite (slow and gpu tests are deselected by default).
 test: $(STAMP)

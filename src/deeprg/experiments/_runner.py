@@ -1,0 +1,133 @@
+"""Running experiments: config resolution, the run folder, config.json and metrics.json."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+
+from deeprg.errors import ConfigError
+from deeprg.experiments._base import ExperimentConfig, Result, RunContext
+from deeprg.utils import atomic_write_json, provenance
+
+#: name -> module path, in the order `reproduce all` runs them.
+REGISTRY = {
+    "ising-exact": "deeprg.experiments.ising_exact",
+    "decimation-1d": "deeprg.experiments.decimation_1d",
+    "mcrg-2d": "deeprg.experiments.mcrg_2d",
+}
+
+
+def experiment_module(name: str):
+    if name not in REGISTRY:
+        raise ConfigError(
+            f"unknown experiment {name!r}; expected one of {list(REGISTRY)} or 'all'", key="name"
+        )
+    return importlib.import_module(REGISTRY[name])
+
+
+def resolve_config(
+    name: str, preset: str = "quick", *, config_file=None, overrides: dict | None = None
+) -> ExperimentConfig:
+    """The preset's config, then a TOML file's keys, then explicit overrides; all validated."""
+    module = experiment_module(name)
+    if preset not in module.PRESETS:
+        raise ConfigError(
+            f"unknown preset {preset!r} for {name}; expected one of {list(module.PRESETS)}", key="preset"
+        )
+    config = module.PRESETS[preset]
+    if config_file is not None:
+        config = module.Config.from_toml(config_file, base=config)
+    if overrides:
+        config = module.Config.from_dict(overrides, base=config)
+    return config
+
+
+def metrics_document(name: str, config: ExperimentConfig, result: Result) -> dict:
+    return {
+        "experiment": name,
+        "preset": config.preset,
+        "metrics": result.metrics,
+        "claims": [dataclasses.asdict(c) for c in result.claims],
+        "tables": result.tables,
+        "summary": result.summary,
+    }
+
+
+#: The JSON schema metrics.json follows (checked by the tests).
+METRICS_SCHEMA = {
+    "type": "object",
+    "required": ["experiment", "preset", "metrics", "claims", "tables", "summary"],
+    "properties": {
+        "experiment": {"type": "string"},
+        "preset": {"type": "string"},
+        "metrics": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["value", "error", "exact"],
+                "properties": {
+                    "value": {"type": ["number", "null"]},
+                    "error": {"type": ["number", "null"]},
+                    "exact": {"type": ["number", "null"]},
+                },
+            },
+        },
+        "claims": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["claim", "source", "measurement", "comparison", "verdict", "reason"],
+                "properties": {"verdict": {"enum": ["supported", "not supported", "inconclusive"]}},
+            },
+        },
+        "tables": {"type": "object"},
+        "summary": {"type": "string"},
+    },
+}
+
+
+def run_experiment(
+    name: str, out_dir, config: ExperimentConfig, *, progress=None, fresh: bool = False
+) -> tuple[Result, dict]:
+    """Run one experiment into ``out_dir`` (resuming finished steps unless ``fresh``).
+
+    Writes ``config.json`` (every parameter, seed, version, git hash, host, device, timings)
+    and ``metrics.json``. Returns (result, config document). A changed config starts over:
+    cached steps are only reused when the stored config equals the requested one.
+    """
+    module = experiment_module(name)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stored = out / "config.json"
+    if stored.exists() and not fresh:
+        try:
+            previous = json.loads(stored.read_text())
+        except (OSError, json.JSONDecodeError):
+            previous = {}
+        same_code = previous.get("provenance", {}).get("git_hash") == provenance().get("git_hash")
+        if previous.get("config") != config.to_dict() or not same_code:
+            fresh = True  # cached steps belong to another config or another version of the code
+    if fresh and (out / "steps").exists():
+        shutil.rmtree(out / "steps")
+    ctx = RunContext(out, progress=progress)
+    t0 = time.perf_counter()
+    doc = {
+        "experiment": name,
+        "title": module.TITLE,
+        "config": config.to_dict(),
+        "provenance": {**provenance(), "machine": platform.machine(), "device": "cpu"},
+        "status": "running",
+    }
+    atomic_write_json(stored, doc)
+    result = module.run(config, ctx)
+    doc["timings_seconds"] = {**ctx.timings, "total": time.perf_counter() - t0}
+    doc["reused_steps"] = ctx.reused
+    doc["status"] = "finished"
+    atomic_write_json(out / "metrics.json", metrics_document(name, config, result))
+    atomic_write_json(stored, doc)
+    return result, doc

@@ -1,0 +1,131 @@
+"""HTML reports: one page per run (claims, verdicts, metrics, figures) and an index."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from deeprg.report._figures import render_figure
+from deeprg.utils import atomic_write_text
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em} td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f5f5f5} .v{font-weight:600;padding:.15em .5em;border-radius:.3em;white-space:nowrap}
+.supported{background:#d7f5dd;color:#145a24} .not-supported{background:#fbd9d9;color:#7a1616} .inconclusive{background:#fdf0c8;color:#6b5200}
+figure{margin:1em 0;display:inline-block;max-width:100%} figure img{max-width:100%;border:1px solid #eee} figcaption{font-size:.85em;color:#555;max-width:640px}
+code,pre{background:#f6f6f6;padding:.1em .3em;border-radius:.2em} pre{padding:.6em;overflow-x:auto;font-size:.85em}
+.muted{color:#666;font-size:.9em}
+"""
+
+
+def _esc(x) -> str:
+    return html.escape(str(x))
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    return _esc(x)
+
+
+def _verdict(v: str) -> str:
+    return f'<span class="v {v.replace(" ", "-")}">{_esc(v)}</span>'
+
+
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p class='muted'>(empty)</p>"
+    cols = list(rows[0].keys())
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    body = ""
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, dict) and "value" in v:
+                v = f"{v['value']:.4f} ± {v['error']:.4f}" if v.get("error") is not None else _fmt(v["value"])
+            cells.append(f"<td>{_fmt(v) if not isinstance(v, str) else _esc(v)}</td>")
+        body += "<tr>" + "".join(cells) + "</tr>"
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_run(out_dir, title: str, config_doc: dict, result) -> Path:
+    """Write figures/ (PNG+SVG) and report.html for one run; returns the report path."""
+    out = Path(out_dir)
+    fig_dir = out / "figures"
+    figs = []
+    for spec in result.figures:
+        files = render_figure(spec, fig_dir)
+        figs.append((spec, files))
+    claims = "".join(
+        f"<tr><td>{_esc(c.claim)}<div class='muted'>Source: {_esc(c.source)}</div></td><td>{_esc(c.measurement)}</td>"
+        f"<td>{_esc(c.comparison)}</td><td>{_verdict(c.verdict)}<div class='muted'>{_esc(c.reason)}</div></td></tr>"
+        for c in result.claims
+    )
+    metrics = "".join(
+        f"<tr><td><code>{_esc(k)}</code></td><td>{_fmt(m.get('value'))}</td><td>{_fmt(m.get('error'))}</td><td>{_fmt(m.get('exact'))}</td><td>{_esc(m.get('note', ''))}</td></tr>"
+        for k, m in result.metrics.items()
+    )
+    tables = "".join(f"<h3>{_esc(name)}</h3>{_table(rows)}" for name, rows in result.tables.items())
+    figures = "".join(
+        f'<figure><img src="figures/{_esc(files["png"])}" alt="{_esc(spec.title)}" width="640">'
+        f'<figcaption><b>{_esc(spec.title)}</b>. {_esc(spec.caption)} <a href="figures/{_esc(files["svg"])}">SVG</a></figcaption></figure>'
+        for spec, files in figs
+    )
+    prov = config_doc.get("provenance", {})
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)} - deeprg</title><style>{_CSS}</style></head>
+<body>
+<p class="muted"><a href="../index.html">All runs</a></p>
+<h1>{_esc(title)}</h1>
+<p>{_esc(result.summary)}</p>
+<h2>Claims and verdicts</h2>
+<table><tr><th>Claim tested</th><th>Measurement</th><th>Compared with</th><th>Verdict</th></tr>{claims}</table>
+<h2>Figures</h2>
+{figures}
+<h2>Metrics</h2>
+<table><tr><th>metric</th><th>value</th><th>error</th><th>exact</th><th>note</th></tr>{metrics}</table>
+{tables}
+<h2>Configuration and provenance</h2>
+<p class="muted">deeprg {_esc(prov.get("deeprg_version"))}, git {_esc(prov.get("git_hash"))}, host {_esc(prov.get("host"))}, {_esc(prov.get("created_utc"))}, device {_esc(prov.get("device"))}</p>
+<pre>{_esc(json.dumps(config_doc.get("config", {}), indent=2))}</pre>
+<p class="muted">Timings (s): {_esc(json.dumps({k: round(v, 2) for k, v in config_doc.get("timings_seconds", {}).items()}))}</p>
+</body></html>
+"""
+    path = out / "report.html"
+    atomic_write_text(path, page)
+    return path
+
+
+def write_index(root) -> Path:
+    """DIR/index.html listing every run folder under ``root`` with its verdicts."""
+    root = Path(root)
+    rows = ""
+    for run in sorted(p for p in root.iterdir() if (p / "metrics.json").exists()):
+        try:
+            metrics = json.loads((run / "metrics.json").read_text())
+            cfg = json.loads((run / "config.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        verdicts = " ".join(_verdict(c["verdict"]) for c in metrics.get("claims", []))
+        total = cfg.get("timings_seconds", {}).get("total")
+        rows += (
+            f"<tr><td><a href='{_esc(run.name)}/report.html'>{_esc(cfg.get('title', run.name))}</a></td>"
+            f"<td>{_esc(metrics.get('preset'))}</td><td>{verdicts}</td><td>{_esc(metrics.get('summary', ''))}</td>"
+            f"<td>{_fmt(total)}</td></tr>"
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>deeprg runs</title><style>{_CSS}</style></head>
+<body><h1>deeprg: what the evidence says</h1>
+<p>Each run tests claims from the seed documents against exact results and classical RG.</p>
+<table><tr><th>Experiment</th><th>Preset</th><th>Verdicts</th><th>Summary</th><th>Seconds</th></tr>{rows}</table>
+</body></html>
+"""
+    path = root / "index.html"
+    atomic_write_text(path, page)
+    return path

@@ -1,0 +1,128 @@
+import json
+
+import numpy as np
+import pytest
+
+from deeprg.cli import main
+from deeprg.errors import ConfigError
+from deeprg.experiments import METRICS_SCHEMA, REGISTRY, RunContext, resolve_config, run_experiment
+from deeprg.report import render_run, write_index
+
+
+def _validate(doc, schema, path="$"):
+    """A small JSON-schema subset validator (type, required, properties, items, enum)."""
+    types = schema.get("type")
+    if types:
+        types = [types] if isinstance(types, str) else types
+        pytypes = {"object": dict, "array": list, "string": str, "number": (int, float), "null": type(None)}
+        assert any(isinstance(doc, pytypes[t]) and not isinstance(doc, bool) for t in types), (
+            f"{path}: {doc!r} is not {types}"
+        )
+    if "enum" in schema:
+        assert doc in schema["enum"], f"{path}: {doc!r} not in {schema['enum']}"
+    for key in schema.get("required", []):
+        assert key in doc, f"{path}: missing {key}"
+    for key, sub in schema.get("properties", {}).items():
+        if isinstance(doc, dict) and key in doc:
+            _validate(doc[key], sub, f"{path}.{key}")
+    if "additionalProperties" in schema and isinstance(doc, dict):
+        for key, value in doc.items():
+            if key not in schema.get("properties", {}):
+                _validate(value, schema["additionalProperties"], f"{path}.{key}")
+    if "items" in schema and isinstance(doc, list):
+        for i, item in enumerate(doc):
+            _validate(item, schema["items"], f"{path}[{i}]")
+
+
+SMALL = {
+    "decimation-1d": {"mc_length": 32, "mc_samples": 300, "mc_couplings": [0.5]},
+    "mcrg-2d": {"L": 16, "samples": 400, "levels": 1, "flow_L": 16, "flow_samples": 200, "flow_levels": 1},
+    "ising-exact": {"sizes": [4, 8], "couplings": [0.3, 0.44, 0.6], "steps": 300, "burn_in": 50, "chains": 2},
+}
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_each_experiment_writes_every_output(name, tmp_path):
+    config = resolve_config(name, "quick", overrides=SMALL.get(name, {}))
+    result, doc = run_experiment(name, tmp_path / name, config)
+    render_run(tmp_path / name, doc["title"], doc, result)
+    out = tmp_path / name
+    for f in ("config.json", "metrics.json", "report.html"):
+        assert (out / f).exists(), f
+    metrics = json.loads((out / "metrics.json").read_text())
+    _validate(metrics, METRICS_SCHEMA)
+    assert metrics["claims"], "every experiment states at least one claim with a verdict"
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["status"] == "finished" and cfg["config"]["seed"] == 0
+    assert cfg["provenance"]["deeprg_version"] and "total" in cfg["timings_seconds"]
+    pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
+    svgs = sorted(p.name for p in (out / "figures").glob("*.svg"))
+    assert pngs and len(pngs) == len(svgs) == len(result.figures)
+    html = (out / "report.html").read_text()
+    for png in pngs:
+        assert f"figures/{png}" in html
+    index = write_index(tmp_path)
+    assert f"{name}/report.html" in index.read_text()
+
+
+def test_rerun_after_deleting_one_step_recomputes_only_that_step(tmp_path):
+    config = resolve_config("decimation-1d", "quick", overrides=SMALL["decimation-1d"])
+    run_experiment("decimation-1d", tmp_path, config)
+    (tmp_path / "steps" / "flows.json").unlink()
+    _, doc = run_experiment("decimation-1d", tmp_path, config)
+    assert set(doc["timings_seconds"]) == {"flows", "total"}
+    assert doc["reused_steps"] == ["mc_decimation"]
+    # a different config starts over
+    other = resolve_config("decimation-1d", "quick", overrides={**SMALL["decimation-1d"], "steps": 30})
+    _, doc = run_experiment("decimation-1d", tmp_path, other)
+    assert doc["reused_steps"] == []
+
+
+def test_array_steps_round_trip_without_pickle(tmp_path):
+    ctx = RunContext(tmp_path)
+    a = ctx.array_step("x", lambda: {"w": np.arange(6.0).reshape(2, 3)})
+    b = RunContext(tmp_path).array_step("x", lambda: pytest.fail("must be reused"))
+    np.testing.assert_array_equal(a["w"], b["w"])
+
+
+@pytest.mark.parametrize(
+    "overrides,key",
+    [
+        ({"bogus": 1}, "bogus"),
+        ({"steps": "many"}, "steps"),
+        ({"steps": 0}, "steps"),
+        ({"couplings": [-1.0]}, "couplings"),
+        ({"b_values": [1]}, "b_values"),
+    ],
+)
+def test_bad_configs_name_the_key(overrides, key):
+    with pytest.raises(ConfigError) as info:
+        resolve_config("decimation-1d", "quick", overrides=overrides)
+    assert info.value.key == key and key in str(info.value)
+
+
+def test_toml_config(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("steps = 25\nmc_couplings = [0.3, 0.6]\n")
+    config = resolve_config("decimation-1d", "quick", config_file=path)
+    assert config.steps == 25 and config.mc_couplings == (0.3, 0.6)
+    path.write_text("steps = [\n")
+    with pytest.raises(ConfigError, match="TOML"):
+        resolve_config("decimation-1d", "quick", config_file=path)
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["reproduce", "nothing"], "unknown experiment"),
+        (["reproduce", "decimation-1d", "--set", "bogus=1"], "bogus"),
+        (["reproduce", "decimation-1d", "--set", "steps=-4"], "steps"),
+        (["reproduce", "decimation-1d", "--set", "steps"], "key=value"),
+        (["reproduce", "all", "--set", "steps=3"], "all"),
+    ],
+)
+def test_reproduce_bad_config_exits_2(args, needle, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and needle in err and err.count("\n") == 1
