@@ -3,6 +3,7 @@ functions (exact, AIS, reverse AIS), model files, and a scikit-learn estimator."
 
 from deeprg.nn._dbn import DBN
 from deeprg.nn._estimator import RBMEstimator
+from deeprg.nn._evaluate import evaluate_model
 from deeprg.nn._io import load_model, save_model
 from deeprg.nn._partition import AISResult, ais_log_z, base_rate_bias, exact_log_z, reverse_ais_log_z
 from deeprg.nn._rbm import RBM, log_2cosh
@@ -27,6 +28,7 @@ __all__ = [
     "Trainer",
     "ais_log_z",
     "base_rate_bias",
+    "evaluate_model",
     "exact_log_z",
     "load_model",
     "log_2cosh",
