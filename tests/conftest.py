@@ -1,7 +1,13 @@
 import os
 
-import numpy as np
-import pytest
+# Under pytest-xdist each worker gets one thread: two workers x two threads on two cores
+# oversubscribe the machine and slow torch and numba by large factors.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,3 +32,10 @@ def rng():
 
 
 os.environ.setdefault("DEEPRG_TEST", "1")
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)

@@ -180,15 +180,23 @@ class RBMEstimator(_Mixin, _Base):
         return self.rbm_.hidden_mean(X).detach().cpu().double().numpy()
 
     def score_samples(self, X) -> np.ndarray:
-        """Log-likelihood ln p(v) per sample when ln Z is exactly computable (smaller layer
-        <= 24 units), otherwise the negative free energy -F(v) (unnormalised)."""
+        """Exact log-likelihood ln p(v) per sample when ln Z is tractable (smaller layer <= 24
+        units). Otherwise scikit-learn's proxy: n_features * ln sigmoid(F(v~) - F(v)) with one
+        random unit of each sample flipped (a pseudo-likelihood estimate, not normalised)."""
         self._check_fitted()
         X = self._check_X(X, reset=False)
         with torch.no_grad():
-            neg_f = -self.rbm_.free_energy(X).double().cpu().numpy()
-        if min(self.rbm_.n_visible, self.rbm_.n_hidden) <= MAX_EXACT_UNITS:
-            return neg_f - exact_log_z(self.rbm_)
-        return neg_f
+            v = self.rbm_._as_tensor(X)
+            if min(self.rbm_.n_visible, self.rbm_.n_hidden) <= MAX_EXACT_UNITS:
+                return (-self.rbm_.free_energy(v).double() - exact_log_z(self.rbm_)).cpu().numpy()
+            gen = torch.Generator(device=v.device).manual_seed(0)
+            idx = torch.randint(0, v.shape[1], (v.shape[0],), generator=gen, device=v.device)
+            flipped = v.clone()
+            rows = torch.arange(v.shape[0], device=v.device)
+            lo, hi = self.rbm_.unit_values("visible")
+            flipped[rows, idx] = lo + hi - flipped[rows, idx]
+            diff = self.rbm_.free_energy(flipped) - self.rbm_.free_energy(v)
+            return (v.shape[1] * torch.nn.functional.logsigmoid(diff)).double().cpu().numpy()
 
     def score(self, X, y=None) -> float:
         return float(np.mean(self.score_samples(X)))
