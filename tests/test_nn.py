@@ -155,8 +155,8 @@ def test_pcd_chains_sample_the_model():
     data = torch.tensor(all_states(4)[np.random.default_rng(0).integers(0, 16, 200)])
     trainer._init_chains(data)
     for _ in range(30):  # the persistent chains evolve by Gibbs steps of the (fixed) model
-        trainer._negative_samples(data)
-    idx = (trainer.chains.numpy() @ (2 ** np.arange(4))).astype(int)
+        negative, _ = trainer._negative_samples(data)
+    idx = (negative.numpy() @ (2 ** np.arange(4))).astype(int)
     counts = np.bincount(idx, minlength=16)
     with torch.no_grad():
         p = torch.softmax(-rbm.free_energy(torch.tensor(all_states(4))), 0).numpy()

@@ -19,6 +19,8 @@ second-order fixed point.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from deeprg.errors import InputError
@@ -71,8 +73,15 @@ def tap_magnetizations(
     return mv, mh
 
 
+def tap_log_z_at(rbm: RBM, mv: torch.Tensor, mh: torch.Tensor, *, order: int = 2) -> torch.Tensor:
+    """ln Z_TAP from fixed points (m_v, m_h) (n, .): ln sum_i e^{-Gamma_i} - ln n, i.e. each
+    fixed point (a TAP "state") weighted by its own free energy; differentiable in the
+    parameters with the magnetizations held fixed."""
+    g = tap_gibbs_free_energy(rbm, mv.detach(), mh.detach(), order=order)
+    return torch.logsumexp(-g, dim=0) - math.log(g.shape[0])
+
+
 def tap_log_z(rbm: RBM, mv0: torch.Tensor, *, order: int = 2, iterations: int = 50) -> torch.Tensor:
-    """ln Z_TAP = -mean Gamma over the fixed points reached from ``mv0`` (differentiable in the
-    parameters, with the magnetizations held fixed)."""
+    """ln Z_TAP from the fixed points reached from initial magnetizations ``mv0``."""
     mv, mh = tap_magnetizations(rbm, mv0, iterations=iterations)
-    return -tap_gibbs_free_energy(rbm, mv.detach(), mh.detach(), order=order).mean()
+    return tap_log_z_at(rbm, mv, mh, order=order)
