@@ -38,6 +38,7 @@ SMALL = {
     "decimation-1d": {"mc_length": 32, "mc_samples": 300, "mc_couplings": [0.5]},
     "mcrg-2d": {"L": 16, "samples": 400, "levels": 1, "flow_L": 16, "flow_samples": 200, "flow_levels": 1},
     "ising-exact": {"sizes": [4, 8], "couplings": [0.3, 0.44, 0.6], "steps": 300, "burn_in": 50, "chains": 2},
+    "lin-tegmark": {"max_n": 4, "train_max_n": 2, "train_widths": [4, 16], "train_steps": 60, "rg_steps": 2},
 }
 
 
