@@ -19,6 +19,7 @@ REGISTRY = {
     "ising-exact": "deeprg.experiments.ising_exact",
     "decimation-1d": "deeprg.experiments.decimation_1d",
     "mcrg-2d": "deeprg.experiments.mcrg_2d",
+    "vrg-1d": "deeprg.experiments.vrg_1d",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
 }
 

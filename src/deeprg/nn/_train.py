@@ -44,7 +44,9 @@ class TrainConfig:
         n_temperatures: PT replicas, betas spaced linearly from 1 to ``pt_min_beta``.
         centering: centre visible units on the data mean and hidden units on a running mean.
         tap_order, tap_iterations: EMF expansion order and fixed-point iterations.
-        monitor_samples: samples used by the per-epoch monitors. seed: everything random.
+        monitor_samples: samples used by the per-epoch monitors. train_biases: False keeps
+            the biases at their initial values (bias-free RBMs, as in Iso et al. 2018).
+        seed: everything random.
     """
 
     method: str = "pcd"
@@ -63,6 +65,7 @@ class TrainConfig:
     tap_order: int = 2
     tap_iterations: int = 20
     monitor_samples: int = 1000
+    train_biases: bool = True
     seed: int = 0
 
     def validate(self) -> None:
@@ -324,6 +327,9 @@ class Trainer:
                     loss.backward()
                 else:
                     self._sampling_gradient(batch)
+                if not cfg.train_biases:
+                    rbm.vbias.grad = torch.zeros_like(rbm.vbias)
+                    rbm.hbias.grad = torch.zeros_like(rbm.hbias)
                 self.optimizer.step()
                 if cfg.centering:
                     self._update_hidden_offset(batch)
