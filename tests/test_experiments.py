@@ -38,6 +38,31 @@ SMALL = {
     "decimation-1d": {"mc_length": 32, "mc_samples": 300, "mc_couplings": [0.5]},
     "mcrg-2d": {"L": 16, "samples": 400, "levels": 1, "flow_L": 16, "flow_samples": 200, "flow_levels": 1},
     "ising-exact": {"sizes": [4, 8], "couplings": [0.3, 0.44, 0.6], "steps": 300, "burn_in": 50, "chains": 2},
+    "vrg-1d": {
+        "n": 6,
+        "couplings": [0.5],
+        "learn_couplings": [0.5],
+        "learn_samples": 2000,
+        "learn_epochs": 3,
+    },
+    "mehta-schwab": {
+        "L": 8,
+        "samples": 300,
+        "layers": [64, 16, 4],
+        "epochs": 2,
+        "controls": [0.44],
+        "generate_samples_n": 50,
+    },
+    "rbm-flow": {
+        "L": 4,
+        "temperatures": [1.0, 2.5, 4.0],
+        "samples_per_T": 60,
+        "epochs": 2,
+        "start_temperatures": [2.0],
+        "flow_steps": 3,
+        "flow_chains": 50,
+        "high_T_threshold": 2.0,
+    },
     "lin-tegmark": {"max_n": 4, "train_max_n": 2, "train_widths": [4, 16], "train_steps": 60, "rg_steps": 2},
 }
 

@@ -19,6 +19,8 @@ REGISTRY = {
     "ising-exact": "deeprg.experiments.ising_exact",
     "decimation-1d": "deeprg.experiments.decimation_1d",
     "mcrg-2d": "deeprg.experiments.mcrg_2d",
+    "mehta-schwab": "deeprg.experiments.mehta_schwab",
+    "rbm-flow": "deeprg.experiments.rbm_flow",
     "vrg-1d": "deeprg.experiments.vrg_1d",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
 }
@@ -111,7 +113,9 @@ def run_experiment(
             previous = json.loads(stored.read_text())
         except (OSError, json.JSONDecodeError):
             previous = {}
-        same_code = previous.get("provenance", {}).get("git_hash") == provenance().get("git_hash")
+        same_code = previous.get("provenance", {}).get("source_fingerprint") == provenance().get(
+            "source_fingerprint"
+        )
         if previous.get("config") != config.to_dict() or not same_code:
             fresh = True  # cached steps belong to another config or another version of the code
     if fresh and (out / "steps").exists():

@@ -1,7 +1,7 @@
 """Small shared helpers: atomic file writes, argument validation, provenance."""
 
 from deeprg.utils._atomic import atomic_path, atomic_write_json, atomic_write_text
-from deeprg.utils._provenance import git_hash, provenance
+from deeprg.utils._provenance import git_hash, provenance, source_fingerprint
 from deeprg.utils._validate import (
     check_finite,
     check_int,
@@ -19,4 +19,5 @@ __all__ = [
     "check_probability",
     "git_hash",
     "provenance",
+    "source_fingerprint",
 ]

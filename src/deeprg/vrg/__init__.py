@@ -1,13 +1,20 @@
 """Variational RG meets deep learning: the Kadanoff-RBM mapping computed exactly, decimation
 written as an RBM, and measurements of what trained networks learned."""
 
-from deeprg.vrg._analysis import assign_to_coarse_lattice, layer_locality, locality, receptive_fields
+from deeprg.vrg._analysis import (
+    analyze_network,
+    assign_to_coarse_lattice,
+    layer_locality,
+    locality,
+    receptive_fields,
+)
 from deeprg.vrg._decimation import bond_rbm, decimation_operator, exact_k_prime
 from deeprg.vrg._mapping import Defect, RGMapping
 
 __all__ = [
     "Defect",
     "RGMapping",
+    "analyze_network",
     "assign_to_coarse_lattice",
     "bond_rbm",
     "decimation_operator",

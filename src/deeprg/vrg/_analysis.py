@@ -106,3 +106,75 @@ def assign_to_coarse_lattice(centroids, shape, coarse_shape) -> np.ndarray:
     order = np.empty(cl * cm, dtype=np.int64)
     order[rows] = cols
     return order
+
+
+def analyze_network(layers, configs, *, radius: float | None = None, seed: int = 0) -> dict:
+    """What ``deeprg vrg analyze`` reports for a stack of RBMs and +-1 data (n, L, L).
+
+    Per layer: locality of the receptive fields; where the layer has (L/b)^2 units, the
+    effective nn/nnn couplings of its hidden samples placed on the coarse lattice against
+    majority-rule block spins at the same scale; and the mean free energy per unit of the data
+    propagated to that layer (seed 001's per-layer free energy).
+    """
+    import torch
+
+    from deeprg.rg import block_configs, fit_couplings
+
+    s = np.asarray(configs)
+    n, L, M = s.shape
+    if L != M:
+        raise InputError(f"square lattices only, got {L}x{M}")
+    radius = L / 4 if radius is None else float(radius)
+    first = layers[0]
+    x = ((s.reshape(n, -1) + 1) / 2) if first.visible == "binary" else s.reshape(n, -1).astype(np.float64)
+    weights = [layer.W.detach().double().cpu().numpy() for layer in layers]
+    fields = receptive_fields(weights)
+    out = {"L": L, "radius": radius, "layers": []}
+    with torch.no_grad():
+        h = first._as_tensor(x)
+        reps = [h]
+        for layer in layers:
+            h = layer.hidden_mean(h)
+            reps.append(h)
+    rng = np.random.default_rng(seed)
+    for i, (layer, F) in enumerate(zip(layers, fields, strict=True), start=1):
+        loc = layer_locality(F, (L, L), radius)
+        with torch.no_grad():
+            f = (layer.free_energy(reps[i - 1]).double().cpu().numpy()) / layer.n_visible
+        entry = {
+            "layer": i,
+            "n_hidden": layer.n_hidden,
+            "locality": {k: v for k, v in loc.items() if k != "centroids"},
+            "free_energy_per_unit": {
+                "value": float(f.mean()),
+                "error": float(f.std(ddof=1) / np.sqrt(f.size)) if f.size > 1 else None,
+            },
+        }
+        side = round(np.sqrt(layer.n_hidden))
+        if (
+            side * side == layer.n_hidden
+            and side >= 4
+            and L % side == 0
+            and (L // side) & (L // side - 1) == 0
+        ):
+            b = L // side
+            order = assign_to_coarse_lattice(loc["centroids"], (L, L), (side, side))
+            probs = reps[i].cpu().numpy()[:, order]
+            hs = np.where(rng.random(probs.shape) < probs, 1, -1).astype(np.int8).reshape(-1, side, side)
+            blocked = s.astype(np.int8)
+            for k in range(int(np.log2(b))):
+                blocked = block_configs(blocked, 2, "majority", seed=seed + k)
+            hf, bf = fit_couplings(hs, "nn,nnn"), fit_couplings(blocked, "nn,nnn")
+            entry["coupling_flow"] = {
+                "b": b,
+                "hidden": {
+                    "nn": [float(hf.couplings[0]), float(hf.errors[0])],
+                    "nnn": [float(hf.couplings[1]), float(hf.errors[1])],
+                },
+                "block_spin": {
+                    "nn": [float(bf.couplings[0]), float(bf.errors[0])],
+                    "nnn": [float(bf.couplings[1]), float(bf.errors[1])],
+                },
+            }
+        out["layers"].append(entry)
+    return out
