@@ -6,7 +6,7 @@ STAMP := $(VENV)/.deeprg-installed
 TORCH_SPEC ?= torch==2.13.0
 JOBS ?= 2
 
-.PHONY: install demo test test-slow lint format bench clean
+.PHONY: install demo test test-slow lint format bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,16 @@ demo: $(STAMP)
 	$(VENV)/bin/deeprg reproduce all --preset quick --out reports
 	@echo "Open reports/index.html"
 
+## A headless browser for the report tests (Debian's chromium); best effort, the test skips
+## with a clear message where it cannot be installed.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1) \
+	    || echo "note: could not install chromium; the browser test will skip"; }
+
 ## The test suite (slow and gpu tests are deselected by default).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n $(JOBS)
