@@ -157,3 +157,12 @@ def test_cheap_cli(capsys):
     with pytest.raises(SystemExit) as info:
         main(["cheap", "compile", "x0*y1"])
     assert info.value.code == 2 and "bad factor" in capsys.readouterr().err
+
+
+def test_locality_bound_holds_for_the_ising_energy():
+    from deeprg.cheap import markov_network_neuron_bound
+    from deeprg.lattice import SquareLattice
+
+    L = 6
+    net = compile_polynomial({tuple(sorted(b)): 1.0 for b in SquareLattice(L).bonds.tolist()}, binary=True)
+    assert net.cost.neurons - 1 <= markov_network_neuron_bound(2 * L * L, 2) < count_monomials(L * L, 2)

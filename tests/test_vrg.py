@@ -129,3 +129,22 @@ def test_vrg_analyze_cli(tmp_path, capsys):
         main(["vrg", "analyze", str(tmp_path / "m"), str(tmp_path / "d.h5"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert info.value.code == 0 and len(out["layers"]) == 2 and "coupling_flow" in out["layers"][0]
+
+
+def test_sampling_estimate_of_the_mapping_matches_enumeration():
+    """On a 4x4 torus the sampled KL and Delta F agree with exact enumeration."""
+
+    from deeprg.lattice import SquareLattice
+    from deeprg.sampling import ExactSampler
+    from deeprg.vrg import estimate_ising_mapping
+
+    K = 0.35
+    rbm = RBM(16, 6, visible="spin", hidden="spin", dtype=torch.float64, seed=3)
+    with torch.no_grad():
+        rbm.W.mul_(30.0)
+    configs = ExactSampler(SquareLattice(4), K=K).sample(20000, seed=1)
+    est = estimate_ising_mapping(rbm, configs, K, ais_runs=200, ais_betas=3000)
+    exact = RGMapping.from_rbm(ising_square(4, K), rbm)
+    assert abs(est["delta_f"] - exact.delta_f) < 0.05
+    d = exact.defect()
+    assert abs(est["kl"] - d.kl) < 4 * est["kl_error"] + 0.02

@@ -23,6 +23,7 @@ from deeprg.cheap._polynomial import (
     compile_polynomial,
     count_monomials,
     evaluate_polynomial,
+    markov_network_neuron_bound,
     parse_polynomial,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "fourier_rg_step",
     "hierarchy_informations",
     "lattice_kernel",
+    "markov_network_neuron_bound",
     "multiplication_error",
     "mutual_information",
     "parse_polynomial",

@@ -182,3 +182,11 @@ def compile_polynomial(poly, **kwargs) -> CompiledPolynomial:
 def count_monomials(n: int, d: int) -> int:
     """Number of monomials of degree <= d in n variables: (n + d)! / (n! d!)."""
     return math.comb(n + d, d)
+
+
+def markov_network_neuron_bound(n_cliques: int, clique_size: int) -> int:
+    """Lin-Tegmark locality bound: a Markov network with N_c cliques of at most S_c variables
+    needs at most N_c 2^{S_c} neurons (one per monomial of each clique's energy)."""
+    if n_cliques < 0 or clique_size < 0:
+        raise InputError("clique counts and sizes must be >= 0")
+    return n_cliques * 2**clique_size

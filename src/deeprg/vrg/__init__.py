@@ -9,7 +9,7 @@ from deeprg.vrg._analysis import (
     receptive_fields,
 )
 from deeprg.vrg._decimation import bond_rbm, decimation_operator, exact_k_prime
-from deeprg.vrg._mapping import Defect, RGMapping
+from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
 
 __all__ = [
     "Defect",
@@ -18,6 +18,7 @@ __all__ = [
     "assign_to_coarse_lattice",
     "bond_rbm",
     "decimation_operator",
+    "estimate_ising_mapping",
     "exact_k_prime",
     "layer_locality",
     "locality",
