@@ -44,7 +44,9 @@ class TrainConfig:
         n_temperatures: PT replicas, betas spaced linearly from 1 to ``pt_min_beta``.
         centering: centre visible units on the data mean and hidden units on a running mean.
         tap_order, tap_iterations: EMF expansion order and fixed-point iterations.
-        monitor_samples: samples used by the per-epoch monitors. train_biases: False keeps
+        monitor_samples: samples used by the per-epoch monitors. monitor_exact: compute the
+            exact log-likelihood every epoch (None: when the smaller layer has <= 20 units).
+        train_biases: False keeps
             the biases at their initial values (bias-free RBMs, as in Iso et al. 2018).
         seed: everything random.
     """
@@ -65,6 +67,7 @@ class TrainConfig:
     tap_order: int = 2
     tap_iterations: int = 20
     monitor_samples: int = 1000
+    monitor_exact: bool | None = None
     train_biases: bool = True
     seed: int = 0
 
@@ -306,7 +309,12 @@ class Trainer:
         n = train.shape[0]
         mon_train = train[: cfg.monitor_samples]
         mon_valid = valid[: cfg.monitor_samples] if valid is not None else None
+        fast = self._fast_path_applies()
         while self.state.epoch < cfg.epochs:
+            if fast:
+                self._fast_epoch(train, cfg)
+                self._finish_epoch(mon_train, mon_valid, mon_gen, checkpoint_dir, progress)
+                continue
             epoch = self.state.epoch
             t0 = time.perf_counter()
             factor = _lr_factor(cfg.schedule, epoch, cfg.epochs)
@@ -333,20 +341,92 @@ class Trainer:
                 self.optimizer.step()
                 if cfg.centering:
                     self._update_hidden_offset(batch)
-            seconds = time.perf_counter() - t0
-            record = {"epoch": epoch + 1, "seconds": seconds, "lr": cfg.lr * factor}
-            record.update(monitors(rbm, mon_train, mon_valid, mon_gen))
-            if cfg.method == "pt":
-                acc = self._swap_counts[:, 0] / np.maximum(self._swap_counts[:, 1], 1)
-                record["swap_acceptance"] = acc.tolist()
-                self.state.swap_acceptance = acc.tolist()
-            self.state.history.append(record)
-            self.state.epoch += 1
-            if checkpoint_dir is not None:
-                self._checkpoint(Path(checkpoint_dir))
-            if progress is not None:
-                progress(self.state.epoch, cfg.epochs, record)
+            self._epoch_seconds = time.perf_counter() - t0
+            self._finish_epoch(mon_train, mon_valid, mon_gen, checkpoint_dir, progress)
         return self.state.history
+
+    def _finish_epoch(self, mon_train, mon_valid, mon_gen, checkpoint_dir, progress):
+        cfg, rbm = self.config, self.rbm
+        epoch = self.state.epoch
+        factor = _lr_factor(cfg.schedule, epoch, cfg.epochs)
+        record = {"epoch": epoch + 1, "seconds": self._epoch_seconds, "lr": cfg.lr * factor}
+        record.update(monitors(rbm, mon_train, mon_valid, mon_gen, exact=cfg.monitor_exact))
+        if cfg.method == "pt":
+            acc = self._swap_counts[:, 0] / np.maximum(self._swap_counts[:, 1], 1)
+            record["swap_acceptance"] = acc.tolist()
+            self.state.swap_acceptance = acc.tolist()
+        self.state.history.append(record)
+        self.state.epoch += 1
+        if checkpoint_dir is not None:
+            self._checkpoint(Path(checkpoint_dir))
+        if progress is not None:
+            progress(self.state.epoch, cfg.epochs, record)
+
+    # -- the compiled loop for small binary RBMs ---------------------------------------------
+    def _fast_path_applies(self) -> bool:
+        from deeprg.nn._fast import FAST_PATH_MAX_WEIGHTS
+
+        rbm, cfg = self.rbm, self.config
+        return (
+            cfg.method in ("cd", "pcd")
+            and not cfg.centering
+            and rbm.visible == "binary"
+            and rbm.hidden == "binary"
+            and rbm.W.device.type == "cpu"
+            and rbm.n_visible * rbm.n_hidden <= FAST_PATH_MAX_WEIGHTS
+        )
+
+    def _fast_epoch(self, train: torch.Tensor, cfg: TrainConfig):
+        from deeprg.nn._fast import pcd_epoch
+        from deeprg.sampling._rng import seed_streams
+
+        rbm = self.rbm
+        if not hasattr(self, "_fast"):
+            chains = self.chains
+            if chains.shape[1] != rbm.n_hidden:  # start the hidden-state chains from data
+                chains = rbm.sample_hidden(chains, self.generator)
+            self._fast = {
+                "W": rbm.W.detach().double().numpy().copy(),
+                "vb": rbm.vbias.detach().double().numpy().copy(),
+                "hb": rbm.hbias.detach().double().numpy().copy(),
+                "chains": chains.detach().double().numpy().copy(),
+                "rng": seed_streams(cfg.seed, 1)[0].copy(),
+                "first": True,
+            }
+            f = self._fast
+            f["bW"], f["bv"], f["bh"] = np.zeros_like(f["W"]), np.zeros_like(f["vb"]), np.zeros_like(f["hb"])
+        f = self._fast
+        t0 = time.perf_counter()
+        lr = cfg.lr * _lr_factor(cfg.schedule, self.state.epoch, cfg.epochs)
+        perm = torch.randperm(train.shape[0], generator=self.generator).numpy().astype(np.int64)
+        data = train.detach().double().numpy()
+        f["first"] = pcd_epoch(
+            data,
+            perm,
+            f["W"],
+            f["vb"],
+            f["hb"],
+            f["bW"],
+            f["bv"],
+            f["bh"],
+            f["chains"],
+            f["rng"],
+            lr,
+            cfg.momentum,
+            cfg.l1,
+            cfg.l2,
+            cfg.k,
+            cfg.batch_size,
+            cfg.method == "pcd",
+            cfg.train_biases,
+            f["first"],
+        )
+        with torch.no_grad():
+            rbm.W.copy_(torch.from_numpy(f["W"]))
+            rbm.vbias.copy_(torch.from_numpy(f["vb"]))
+            rbm.hbias.copy_(torch.from_numpy(f["hb"]))
+        self.chains = torch.from_numpy(f["chains"]).to(rbm.W.dtype)
+        self._epoch_seconds = time.perf_counter() - t0
 
     # -- checkpoints ---------------------------------------------------------------------------
     def _checkpoint(self, folder: Path):
@@ -358,6 +438,14 @@ class Trainer:
             "generator": self.generator.get_state(),
             "swap_counts": torch.as_tensor(getattr(self, "_swap_counts", np.zeros((1, 2)))),
         }
+        if hasattr(self, "_fast"):  # the compiled loop's own state (momentum, stream)
+            f = self._fast
+            payload["fast"] = {
+                k: torch.from_numpy(np.asarray(f[k]).copy())
+                for k in ("W", "vb", "hb", "bW", "bv", "bh", "chains")
+            }
+            payload["fast"]["rng"] = torch.from_numpy(f["rng"].view(np.int64).copy())
+            payload["fast"]["first"] = torch.tensor(bool(f["first"]))
         with atomic_path(folder / "checkpoint.pt", suffix=".pt") as tmp:
             torch.save(payload, tmp)
         atomic_write_json(
@@ -383,6 +471,11 @@ class Trainer:
         self.chains = payload["chains"]
         self.generator.set_state(payload["generator"])
         self._swap_counts = payload["swap_counts"].numpy()
+        if "fast" in payload:
+            f = {k: payload["fast"][k].numpy().copy() for k in ("W", "vb", "hb", "bW", "bv", "bh", "chains")}
+            f["rng"] = payload["fast"]["rng"].numpy().view(np.uint64).copy()
+            f["first"] = bool(payload["fast"]["first"])
+            self._fast = f
         self.state.epoch = int(meta["epoch"])
         self.state.history = list(meta["history"])
 
