@@ -410,7 +410,27 @@ def _train_options(func):
     return func
 
 
-def _training_setup(data, visible, valid_fraction, seed, device, **cfg):
+def _training_setup(data, opts: dict):
+    """Load and split the data and build the TrainConfig from the shared training options."""
+    visible, valid_fraction, seed, device = (
+        opts["visible"],
+        opts["valid_fraction"],
+        opts["seed"],
+        opts["device"],
+    )
+    cfg = {
+        "method": opts["method"],
+        "k": opts["k"],
+        "epochs": opts["epochs"],
+        "lr": opts["lr"],
+        "momentum": opts["momentum"],
+        "l1": opts["l1"],
+        "l2": opts["l2"],
+        "batch_size": opts["batch"],
+        "n_chains": opts["chains"],
+        "schedule": opts["schedule"],
+        "centering": opts["centering"],
+    }
     import numpy as np
 
     from deeprg.nn import TrainConfig
@@ -435,22 +455,6 @@ def _training_setup(data, visible, valid_fraction, seed, device, **cfg):
     return train, valid, meta, config
 
 
-def _cfg_from(method, k, epochs, lr, momentum, l1, l2, batch, chains, schedule, centering):
-    return dict(
-        method=method,
-        k=k,
-        epochs=epochs,
-        lr=lr,
-        momentum=momentum,
-        l1=l1,
-        l2=l2,
-        batch_size=batch,
-        n_chains=chains,
-        schedule=schedule,
-        centering=centering,
-    )
-
-
 @cli.group()
 def train():
     """Train RBMs and DBNs."""
@@ -460,29 +464,7 @@ def train():
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--hidden", type=int, required=True, help="Hidden units.")
 @_train_options
-def train_rbm_cmd(
-    data,
-    hidden,
-    method,
-    k,
-    epochs,
-    lr,
-    momentum,
-    l1,
-    l2,
-    batch,
-    chains,
-    schedule,
-    centering,
-    visible,
-    valid_fraction,
-    seed,
-    device,
-    checkpoint,
-    out,
-    quiet,
-    as_json,
-):
+def train_rbm_cmd(data, hidden, **opts):
     """Train an RBM on a dataset (.h5, .npy, .npz) and save it as a model folder."""
     from dataclasses import asdict
 
@@ -490,8 +472,15 @@ def train_rbm_cmd(
 
     if hidden < 1:
         raise bad_input(f"--hidden must be >= 1, got {hidden}")
-    cfg = _cfg_from(method, k, epochs, lr, momentum, l1, l2, batch, chains, schedule, centering)
-    train_x, valid_x, meta, config = _training_setup(data, visible, valid_fraction, seed, device, **cfg)
+    train_x, valid_x, meta, config = _training_setup(data, opts)
+    method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
+    checkpoint, out, quiet, as_json, epochs = (
+        opts["checkpoint"],
+        opts["out"],
+        opts["quiet"],
+        opts["as_json"],
+        opts["epochs"],
+    )
     if method == "tap" and visible != "binary":
         raise bad_input("--method tap needs --visible binary")
     rbm = RBM(train_x.shape[1], hidden, visible=visible, device=device, seed=seed)
@@ -527,29 +516,7 @@ def train_rbm_cmd(
     "--layers", required=True, help="Layer sizes, e.g. 1600,400,100,25 (the first is the data size)."
 )
 @_train_options
-def train_dbn_cmd(
-    data,
-    layers,
-    method,
-    k,
-    epochs,
-    lr,
-    momentum,
-    l1,
-    l2,
-    batch,
-    chains,
-    schedule,
-    centering,
-    visible,
-    valid_fraction,
-    seed,
-    device,
-    checkpoint,
-    out,
-    quiet,
-    as_json,
-):
+def train_dbn_cmd(data, layers, **opts):
     """Train a deep belief network greedily, layer by layer."""
     from dataclasses import asdict
 
@@ -561,8 +528,11 @@ def train_dbn_cmd(
         raise bad_input(f"--layers must be comma-separated integers, got {layers!r}") from None
     if len(sizes) < 2 or min(sizes) < 1:
         raise bad_input(f"--layers needs at least two positive sizes, got {sizes}")
-    cfg = _cfg_from(method, k, epochs, lr, momentum, l1, l2, batch, chains, schedule, centering)
-    train_x, valid_x, meta, config = _training_setup(data, visible, valid_fraction, seed, device, **cfg)
+    if opts["checkpoint"]:
+        raise bad_input("--checkpoint is supported by 'train rbm'; a DBN is retrained layer by layer")
+    train_x, valid_x, meta, config = _training_setup(data, opts)
+    method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
+    out, quiet, as_json, epochs = opts["out"], opts["quiet"], opts["as_json"], opts["epochs"]
     if sizes[0] != train_x.shape[1]:
         raise bad_input(f"--layers starts with {sizes[0]} but the data have {train_x.shape[1]} features")
     dbn = DBN.from_sizes(sizes, visible=visible, seed=seed, device=device)
