@@ -28,17 +28,17 @@ def render_figure(spec, folder) -> dict[str, str]:
         cols = min(n, 8)
         rows = -(-n // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols + 0.6, 1.6 * rows + 0.8), squeeze=False)
-        vmax = max(float(np.max(np.abs(im))) for im in spec.images) if n else 1.0
         for k, ax in enumerate(axes.ravel()):
             ax.set_xticks([])
             ax.set_yticks([])
             if k < n:
-                im = ax.imshow(np.asarray(spec.images[k]), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-                if k < len(spec.image_titles):
-                    ax.set_title(spec.image_titles[k], fontsize=7)
+                img = np.asarray(spec.images[k], dtype=float)
+                vmax = float(np.max(np.abs(img))) or 1.0  # each panel on its own symmetric scale
+                ax.imshow(img, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+                title = spec.image_titles[k] if k < len(spec.image_titles) else ""
+                ax.set_title(f"{title}\nmax |{spec.ylabel or 'w'}| {vmax:.2g}", fontsize=7)
             else:
                 ax.axis("off")
-        fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, label=spec.ylabel or "weight")
         fig.suptitle(spec.title, fontsize=10)
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
