@@ -184,3 +184,12 @@ def test_mcrg_on_a_small_lattice():
 def test_mcrg_refuses_lattices_too_small():
     with pytest.raises(InputError):
         mcrg_exponents(np.ones((100, 8, 8), dtype=np.int8), levels=2)
+
+
+def test_frozen_samples_have_no_finite_couplings():
+    from deeprg.rg import try_fit_couplings
+
+    frozen = np.ones((50, 8, 8), dtype=np.int8)
+    assert try_fit_couplings(frozen, "nn,nnn") is None
+    with pytest.raises(InputError, match="singular"):
+        fit_couplings(frozen, "nn,nnn")

@@ -25,7 +25,7 @@ from deeprg.exact import K_CRITICAL
 from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
 from deeprg.lattice import SquareLattice
 from deeprg.nn import DBN, TrainConfig
-from deeprg.rg import block_configs, fit_couplings
+from deeprg.rg import block_configs, try_fit_couplings
 from deeprg.sampling import generate_samples
 from deeprg.stats import correlation_function
 from deeprg.vrg import assign_to_coarse_lattice, estimate_ising_mapping, layer_locality, receptive_fields
@@ -119,11 +119,13 @@ def _train_and_measure(config: Config, K: float, seed: int, permute: bool) -> di
         order = assign_to_coarse_lattice(lc["centroids"], (L, L), (side, side))
         probs = ups[level].numpy()[:, order]
         h = np.where(np.random.default_rng(seed + level).random(probs.shape) < probs, 1, -1).astype(np.int8)
-        hidden_fit = fit_couplings(h.reshape(-1, side, side), "nn,nnn")
+        hidden_fit = try_fit_couplings(h.reshape(-1, side, side), "nn,nnn")
         blocked = spins
         for _ in range(int(np.log2(b))):
             blocked = block_configs(blocked, 2, "majority", seed=seed)
-        block_fit = fit_couplings(blocked, "nn,nnn")
+        block_fit = try_fit_couplings(blocked, "nn,nnn")
+        if hidden_fit is None or block_fit is None:  # frozen samples: couplings not identifiable
+            continue
         flows.append(
             {
                 "layer": level,

@@ -22,7 +22,7 @@ from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result
 from deeprg.lattice import SquareLattice
 from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, TrainConfig, Trainer
-from deeprg.rg import fit_couplings
+from deeprg.rg import try_fit_couplings
 from deeprg.sampling import generate_samples
 
 NAME = "rbm-flow"
@@ -124,7 +124,8 @@ def run(config: Config, ctx: RunContext) -> Result:
                 e = float(np.mean(-nn_bond_sum_2d(s) / N))
                 T_energy.append(float(invert(e)))
                 if step in (0, config.flow_steps // 2, config.flow_steps):
-                    k = fit_couplings(s.astype(np.int8), "nn").couplings[0]
+                    fit = try_fit_couplings(s.astype(np.int8), "nn")
+                    k = float("inf") if fit is None else fit.couplings[0]  # frozen samples: T = 0
                     T_coupling.append((step, float(1.0 / k) if k > 1e-3 else float("inf")))
                 if step < config.flow_steps:
                     v = rbm.gibbs(v, 1, gen)

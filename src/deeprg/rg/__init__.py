@@ -3,7 +3,7 @@ effective couplings by pseudo-likelihood, and Swendsen's Monte Carlo RG."""
 
 from deeprg.rg._block import RULES as BLOCK_RULES
 from deeprg.rg._block import block_configs
-from deeprg.rg._couplings import CouplingFit, fit_couplings
+from deeprg.rg._couplings import CouplingFit, fit_couplings, try_fit_couplings
 from deeprg.rg._decimation1d import DecimationFlow, decimate_once, decimation_flow
 from deeprg.rg._mcrg import EVEN_2D, ODD_2D, MCRGResult, mcrg_exponents
 from deeprg.rg._mk import MKResult, mk_derivative, mk_fixed_point, mk_flow, mk_recursion
@@ -30,4 +30,5 @@ __all__ = [
     "mk_fixed_point",
     "mk_flow",
     "mk_recursion",
+    "try_fit_couplings",
 ]

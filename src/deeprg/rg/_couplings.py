@@ -70,6 +70,18 @@ def _log2cosh(x):
     return ax + np.log1p(np.exp(-2.0 * ax))
 
 
+def try_fit_couplings(configs, operators="nn", **kwargs) -> CouplingFit | None:
+    """:func:`fit_couplings`, or None when the couplings are not identifiable from the data
+    (for example frozen, perfectly ordered samples make the Hessian singular and the maximum
+    lie at infinite coupling)."""
+    try:
+        return fit_couplings(configs, operators, **kwargs)
+    except InputError as exc:
+        if "singular" in str(exc):
+            return None
+        raise
+
+
 def fit_couplings(
     configs,
     operators="nn",

@@ -118,7 +118,7 @@ def analyze_network(layers, configs, *, radius: float | None = None, seed: int =
     """
     import torch
 
-    from deeprg.rg import block_configs, fit_couplings
+    from deeprg.rg import block_configs, try_fit_couplings
 
     s = np.asarray(configs)
     n, L, M = s.shape
@@ -164,7 +164,11 @@ def analyze_network(layers, configs, *, radius: float | None = None, seed: int =
             blocked = s.astype(np.int8)
             for k in range(int(np.log2(b))):
                 blocked = block_configs(blocked, 2, "majority", seed=seed + k)
-            hf, bf = fit_couplings(hs, "nn,nnn"), fit_couplings(blocked, "nn,nnn")
+            hf, bf = try_fit_couplings(hs, "nn,nnn"), try_fit_couplings(blocked, "nn,nnn")
+            if hf is None or bf is None:
+                entry["coupling_flow"] = {"b": b, "note": "couplings not identifiable: frozen samples"}
+                out["layers"].append(entry)
+                continue
             entry["coupling_flow"] = {
                 "b": b,
                 "hidden": {
