@@ -207,6 +207,32 @@ class _progress:
         return False
 
 
+class _StepStatus:
+    """Progress of an experiment: a live spinner with the step name and elapsed time on a
+    terminal, one line per step otherwise; nothing with --quiet."""
+
+    def __init__(self, name: str, quiet: bool, *, index: int, total: int):
+        self.name, self.quiet, self.prefix = name, quiet, f"[{index}/{total} {name}]"
+        self._live = None
+
+    def step(self, step: str):
+        if self.quiet:
+            return
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.stop()
+            self._live = Console(stderr=True).status(f"{self.prefix} {step} ...")
+            self._live.start()
+        else:
+            click.echo(f"{self.prefix} {step}", err=True)
+
+    def stop(self):
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
 @cli.group()
 def sample():
     """Sample Ising configurations into an HDF5 dataset."""
@@ -781,11 +807,11 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
     for n in names:
         run_dir = Path(out) / n
 
-        def progress(step, n=n):
-            if not quiet:
-                click.echo(f"[{n}] {step}", err=True)
-
-        result, doc = run_experiment(n, run_dir, configs[n], progress=progress, fresh=fresh)
+        status = _StepStatus(n, quiet, index=names.index(n) + 1, total=len(names))
+        try:
+            result, doc = run_experiment(n, run_dir, configs[n], progress=status.step, fresh=fresh)
+        finally:
+            status.stop()
         report = render_run(run_dir, doc["title"], doc, result)
         summary[n] = {
             "report": str(report),
