@@ -26,6 +26,11 @@ DEFAULT_BIAS = {"sigmoid": 1.0, "softplus": 0.0, "tanh": 0.5, "exp": 0.0}
 
 
 def activation(name: str):
+    """The activation function by name."""
+    return _activation_fn(name)
+
+
+def _activation_fn(name: str):
     if name == "sigmoid":
         return torch.sigmoid
     if name == "softplus":
@@ -67,7 +72,7 @@ class MultiplicationGate(nn.Module):
         if not lam > 0:
             raise InputError(f"lambda must be > 0, got {lam}")
         self.activation_name = activation
-        self.act = globals()["activation"](activation)
+        self.act = _activation_fn(activation)
         beta = DEFAULT_BIAS[activation] if beta is None else float(beta)
         d2 = activation_derivative(activation, beta, 2)
         if abs(d2) < 1e-8:

@@ -118,12 +118,9 @@ def write_dataset(
                 if chain.shape != (configs.shape[0],):
                     raise DatasetError(f"chain ids must have shape ({configs.shape[0]},), got {chain.shape}")
                 f.create_dataset("chain", data=chain, compression="gzip")
-            extra = {}
-            for key, value in full.items():
+            for key, value in full.items():  # scalars as attributes; everything in config_json
                 if isinstance(value, bool | int | float | str | np.integer | np.floating):
                     f.attrs[key] = value
-                else:
-                    extra[key] = value
             f.attrs["config_json"] = json.dumps(full, default=str, sort_keys=True)
             f.attrs["format"] = "deeprg-spin-dataset-v1"
     return path

@@ -57,6 +57,11 @@ def _derivatives(n, K: float, h: float, periodic: bool):
     return [float(x.detach()) for x in (lz, dK, dh, dKK, dKh, dhh)]
 
 
+def _transfer_matrix(K: float, h: float) -> np.ndarray:
+    """T = [[e^{K+h}, e^{-K}], [e^{-K}, e^{K-h}]] (symmetric form)."""
+    return np.array([[math.exp(K + h), math.exp(-K)], [math.exp(-K), math.exp(K - h)]])
+
+
 def _check_chain(n, K, h, *, allow_infinite: bool):
     if n is None and not allow_infinite:
         raise InputError("n must be a number of spins here")
@@ -118,7 +123,7 @@ def chain_correlation(n: int | None, K: float, r, h: float = 0.0, *, connected: 
     r = np.asarray(r)
     if not np.issubdtype(r.dtype, np.integer) or np.any(r < 0) or (n is not None and np.any(r > n)):
         raise InputError(f"separations r must be integers in [0, n], got {r}")
-    T = np.array([[math.exp(K + h), math.exp(-K)], [math.exp(-K), math.exp(K - h)]])
+    T = _transfer_matrix(K, h)
     lam, V = np.linalg.eigh(T)  # ascending: lam[1] = lambda_+
     S = V.T @ np.diag([1.0, -1.0]) @ V
     x = lam / lam[1]
@@ -137,7 +142,7 @@ def open_chain_correlation(n: int, K: float, i: int, j: int, h: float = 0.0) -> 
     """<s_i s_j> on an open chain of ``n`` spins: u^T T^i sigma T^{j-i} sigma T^{n-1-j} u / Z."""
     n, K, h = _check_chain(n, K, h, allow_infinite=False)
     i, j = sorted((check_int(i, "i", minimum=0, maximum=n - 1), check_int(j, "j", minimum=0, maximum=n - 1)))
-    T = np.array([[math.exp(K + h), math.exp(-K)], [math.exp(-K), math.exp(K - h)]])
+    T = _transfer_matrix(K, h)
     lam, V = np.linalg.eigh(T)
 
     def power(p):  # T^p / lambda_+^p

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from deeprg.errors import InputError, TooLargeError
-from deeprg.nn._rbm import RBM, phi
+from deeprg.nn._rbm import RBM, phi, unit_sample
 
 MAX_EXACT_UNITS = 24
 
@@ -98,8 +98,6 @@ def _path(rbm: RBM, c_a: torch.Tensor):
         return base + beta * target + phi(beta * rbm.hidden_input(v), rbm.hidden).sum(-1)
 
     def transition(v, beta, gen):
-        from deeprg.nn._rbm import unit_sample
-
         h = unit_sample(beta * rbm.hidden_input(v), rbm.hidden, gen)
         vis_in = (1.0 - beta) * c_a + beta * rbm.visible_input(h)
         return unit_sample(vis_in, rbm.visible, gen)

@@ -197,9 +197,7 @@ class Trainer:
             self.chains = data[idx].unsqueeze(0).repeat(self.config.n_temperatures, 1, 1).clone()
             self.state.swap_acceptance = [0.0] * (self.config.n_temperatures - 1)
             self._swap_counts = np.zeros((self.config.n_temperatures - 1, 2))
-        elif self.config.method == "tap":
-            self.chains = data[idx].clone()
-        else:
+        else:  # PCD starts from data (converted to hidden states on first use); TAP magnetizations too
             self.chains = data[idx].clone()
 
     @torch.no_grad()

@@ -170,7 +170,7 @@ def generate_samples(
         "seed": seed,
         "n_chains": n_chains,
         "thinning": thin,
-        "burn_in": burn_in if burn_in != "auto" else "auto",
+        "burn_in": burn_in,
         "total_updates_per_chain": int(state.sweeps),
         "pilot_tau": pilot_tau,
         "pilot_reliable": pilot_reliable,

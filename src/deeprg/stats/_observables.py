@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprg.errors import InputError
+from deeprg.models import nn_bond_sum_2d
 from deeprg.stats._autocorr import integrated_time, jackknife, mean_with_error
 
 
@@ -99,9 +100,7 @@ def dataset_observables(dataset) -> dict:
     K, h = float(attrs["K"]), float(attrs.get("h", 0.0))
     s = configs.astype(np.float64)
     if configs.ndim == 3:
-        bond = (s * np.roll(s, -1, axis=-1)).sum(axis=(-2, -1)) + (s * np.roll(s, -1, axis=-2)).sum(
-            axis=(-2, -1)
-        )
+        bond = nn_bond_sum_2d(s)
     else:
         bond = (s * np.roll(s, -1, axis=-1)).sum(axis=-1)
     mag = s.reshape(s.shape[0], -1).sum(axis=1)

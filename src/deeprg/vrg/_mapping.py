@@ -84,9 +84,7 @@ class RGMapping:
                 e = model.energy(torch.as_tensor(v), torch.as_tensor(h)).numpy()
             return -e + hamiltonian.energy(v)
 
-        mapping = cls(hamiltonian, rbm.n_hidden, log_t)
-        mapping.rbm = model
-        return mapping
+        return cls(hamiltonian, rbm.n_hidden, log_t)
 
     @cached_property
     def visible_states(self) -> np.ndarray:
