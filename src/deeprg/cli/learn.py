@@ -1,0 +1,225 @@
+"""``deeprg train`` and ``deeprg eval``: RBM/DBN training and log-likelihoods."""
+
+from __future__ import annotations
+
+import click
+
+from deeprg.cli._common import FINITE, bad_input, emit, json_option
+
+
+def _train_options(func):
+    options = [
+        click.option(
+            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default="pcd", show_default=True
+        ),
+        click.option("--k", "k", type=int, default=1, show_default=True, help="Gibbs steps per update."),
+        click.option("--epochs", type=int, default=10, show_default=True),
+        click.option("--lr", type=FINITE, default=0.01, show_default=True, help="Learning rate."),
+        click.option("--momentum", type=FINITE, default=0.5, show_default=True),
+        click.option("--l1", type=FINITE, default=0.0, show_default=True, help="L1 weight penalty."),
+        click.option("--l2", type=FINITE, default=0.0, show_default=True, help="L2 weight penalty."),
+        click.option("--batch", type=int, default=100, show_default=True, help="Minibatch size."),
+        click.option(
+            "--chains", type=int, default=256, show_default=True, help="Persistent chains (PCD, PT)."
+        ),
+        click.option(
+            "--schedule",
+            type=click.Choice(["constant", "linear", "exponential"]),
+            default="constant",
+            show_default=True,
+        ),
+        click.option("--centering", is_flag=True, help="Centre the units (Montavon & Mueller 2012)."),
+        click.option("--visible", type=click.Choice(["binary", "spin"]), default="binary", show_default=True),
+        click.option(
+            "--valid-fraction",
+            type=FINITE,
+            default=0.1,
+            show_default=True,
+            help="Held-out share of the data.",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
+        click.option(
+            "--checkpoint",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Checkpoint folder (resumes).",
+        ),
+        click.option("--out", type=click.Path(), required=True, help="Model folder to write."),
+        click.option("--quiet", is_flag=True),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _training_setup(data, opts: dict):
+    """Load and split the data and build the TrainConfig from the shared training options."""
+    visible, valid_fraction, seed, device = (
+        opts["visible"],
+        opts["valid_fraction"],
+        opts["seed"],
+        opts["device"],
+    )
+    cfg = {
+        "method": opts["method"],
+        "k": opts["k"],
+        "epochs": opts["epochs"],
+        "lr": opts["lr"],
+        "momentum": opts["momentum"],
+        "l1": opts["l1"],
+        "l2": opts["l2"],
+        "batch_size": opts["batch"],
+        "n_chains": opts["chains"],
+        "schedule": opts["schedule"],
+        "centering": opts["centering"],
+    }
+    import numpy as np
+
+    from deeprg.nn import TrainConfig
+    from deeprg.nn._data import load_training_data
+
+    if not 0.0 <= valid_fraction < 0.9:
+        raise bad_input(f"--valid-fraction must lie in [0, 0.9), got {valid_fraction}")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise bad_input("--device cuda was asked for, but torch sees no CUDA device; use --device cpu")
+    elif device != "cpu":
+        raise bad_input(f"--device must be cpu or cuda, got {device!r}")
+    x, meta = load_training_data(data, visible=visible)
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(x))
+    n_valid = round(valid_fraction * len(x))
+    valid, train = (x[perm[:n_valid]], x[perm[n_valid:]]) if n_valid else (None, x)
+    config = TrainConfig(seed=seed, **cfg)
+    config.validate()
+    return train, valid, meta, config
+
+
+@click.group()
+def train():
+    """Train RBMs and DBNs."""
+
+
+@train.command("rbm")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--hidden", type=int, required=True, help="Hidden units.")
+@_train_options
+def train_rbm_cmd(data, hidden, **opts):
+    """Train an RBM on a dataset (.h5, .npy, .npz) and save it as a model folder."""
+    from dataclasses import asdict
+
+    from deeprg.nn import RBM, Trainer, save_model
+
+    if hidden < 1:
+        raise bad_input(f"--hidden must be >= 1, got {hidden}")
+    train_x, valid_x, meta, config = _training_setup(data, opts)
+    method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
+    checkpoint, out, quiet, as_json, epochs = (
+        opts["checkpoint"],
+        opts["out"],
+        opts["quiet"],
+        opts["as_json"],
+        opts["epochs"],
+    )
+    if method == "tap" and visible != "binary":
+        raise bad_input("--method tap needs --visible binary")
+    rbm = RBM(train_x.shape[1], hidden, visible=visible, device=device, seed=seed)
+    trainer = Trainer(rbm, config)
+
+    def progress(epoch, total, record):
+        if not quiet:
+            ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
+            extra = f", LL {ll:.3f}" if ll is not None else ""
+            click.echo(
+                f"epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}{extra}",
+                err=True,
+            )
+
+    history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
+    save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
+    emit(
+        {
+            "out": str(out),
+            "n_visible": rbm.n_visible,
+            "n_hidden": hidden,
+            "method": method,
+            "epochs": epochs,
+            "final": history[-1],
+        },
+        as_json,
+    )
+
+
+@train.command("dbn")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--layers", required=True, help="Layer sizes, e.g. 1600,400,100,25 (the first is the data size)."
+)
+@_train_options
+def train_dbn_cmd(data, layers, **opts):
+    """Train a deep belief network greedily, layer by layer."""
+    from dataclasses import asdict
+
+    from deeprg.nn import DBN, save_model
+
+    try:
+        sizes = [int(x) for x in layers.split(",")]
+    except ValueError:
+        raise bad_input(f"--layers must be comma-separated integers, got {layers!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise bad_input(f"--layers needs at least two positive sizes, got {sizes}")
+    if opts["checkpoint"]:
+        raise bad_input("--checkpoint is supported by 'train rbm'; a DBN is retrained layer by layer")
+    train_x, valid_x, meta, config = _training_setup(data, opts)
+    method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
+    out, quiet, as_json, epochs = opts["out"], opts["quiet"], opts["as_json"], opts["epochs"]
+    if sizes[0] != train_x.shape[1]:
+        raise bad_input(f"--layers starts with {sizes[0]} but the data have {train_x.shape[1]} features")
+    dbn = DBN.from_sizes(sizes, visible=visible, seed=seed, device=device)
+
+    def progress(layer, epoch, total, record):
+        if not quiet:
+            click.echo(
+                f"layer {layer + 1} epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}",
+                err=True,
+            )
+
+    histories = dbn.fit(train_x, config, valid_x, progress=progress)
+    save_model(dbn, out, extra={"training": asdict(config), "history": histories, "data": meta})
+    emit(
+        {
+            "out": str(out),
+            "layers": sizes,
+            "method": method,
+            "epochs": epochs,
+            "final_reconstruction_errors": [h[-1]["reconstruction_error"] for h in histories],
+        },
+        as_json,
+    )
+
+
+@click.command("eval")
+@click.argument("model", type=click.Path())
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--ais-runs", type=int, default=100, show_default=True)
+@click.option("--ais-betas", type=int, default=10000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@json_option
+def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
+    """Log-likelihood (exact or AIS with a reverse-AIS bracket), pseudo-LL, reconstruction
+    error and the free-energy gap to the training data."""
+    from deeprg.nn import DBN, evaluate_model, load_model
+    from deeprg.nn._data import load_training_data
+
+    net, config = load_model(model)
+    first = net.layers[0] if isinstance(net, DBN) else net
+    x, _ = load_training_data(data, visible=first.visible)
+    if x.shape[1] != first.n_visible:
+        raise bad_input(
+            f"the model has {first.n_visible} visible units but the data have {x.shape[1]} features"
+        )
+    emit(evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed), as_json)

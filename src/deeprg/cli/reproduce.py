@@ -1,0 +1,73 @@
+"""``deeprg reproduce``: experiments with HTML reports."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from deeprg.cli._common import bad_input, emit, json_option
+from deeprg.cli._progress import _StepStatus
+
+
+def _parse_overrides(pairs) -> dict:
+    """--set key=value pairs; values are parsed as JSON when possible (numbers, lists, bools)."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise bad_input(f"--set expects key=value, got {pair!r}")
+        key, raw = pair.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+@click.command()
+@click.argument("name")
+@click.option("--preset", type=click.Choice(["quick", "paper"]), default="quick", show_default=True)
+@click.option("--out", "out", type=click.Path(file_okay=False), default="reports", show_default=True)
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="TOML file of config keys."
+)
+@click.option(
+    "--set", "overrides", multiple=True, help="Override a config key: --set key=value (repeatable)."
+)
+@click.option("--fresh", is_flag=True, help="Recompute every step instead of resuming.")
+@click.option("--quiet", is_flag=True, help="No progress messages.")
+@json_option
+def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
+    """Run one experiment (or 'all') and write its report under OUT/NAME/."""
+    from pathlib import Path
+
+    from deeprg.experiments import REGISTRY, resolve_config, run_experiment
+    from deeprg.report import render_run, write_index
+
+    names = list(REGISTRY) if name == "all" else [name]
+    if name != "all" and name not in REGISTRY:
+        raise bad_input(f"unknown experiment {name!r}; expected one of {list(REGISTRY)} or 'all'")
+    parsed = _parse_overrides(overrides)
+    if name == "all" and (parsed or config_file):
+        raise bad_input("--set and --config apply to one experiment, not to 'all'")
+    configs = {n: resolve_config(n, preset, config_file=config_file, overrides=parsed) for n in names}
+    summary = {}
+    for n in names:
+        run_dir = Path(out) / n
+
+        status = _StepStatus(n, quiet, index=names.index(n) + 1, total=len(names))
+        try:
+            result, doc = run_experiment(n, run_dir, configs[n], progress=status.step, fresh=fresh)
+        finally:
+            status.stop()
+        report = render_run(run_dir, doc["title"], doc, result)
+        summary[n] = {
+            "report": str(report),
+            "seconds": round(doc["timings_seconds"]["total"], 2),
+            "verdicts": [c.verdict for c in result.claims],
+            "summary": result.summary,
+        }
+        if not quiet:
+            click.echo(f"[{n}] done in {doc['timings_seconds']['total']:.1f} s: {result.summary}", err=True)
+    index = write_index(out)
+    emit({"index": str(index), "runs": summary}, as_json)

@@ -1,0 +1,141 @@
+"""``deeprg sample`` and ``deeprg observe``: Monte Carlo datasets and their observables."""
+
+from __future__ import annotations
+
+import click
+
+from deeprg.cli._common import FINITE, bad_input, emit, json_option
+from deeprg.cli._progress import _progress
+
+ALGOS = click.Choice(["metropolis", "heatbath", "wolff", "sw"], case_sensitive=False)
+
+
+def _int_or_auto(value: str, option: str, minimum: int):
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        out = int(value)
+    except ValueError:
+        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {value!r}") from None
+    if out < minimum:
+        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {out}")
+    return out
+
+
+def _sample_options(func):
+    options = [
+        click.option("--K", "K", type=FINITE, required=True, help="Coupling K = beta J (> 0)."),
+        click.option("--n", "n", type=int, required=True, help="Number of configurations to store."),
+        click.option("--algo", type=ALGOS, default="metropolis", show_default=True, help="Update rule."),
+        click.option(
+            "--h", "h", type=FINITE, default=0.0, show_default=True, help="Field h (metropolis, heatbath)."
+        ),
+        click.option("--seed", type=int, default=None, help="Seed (default: drawn and recorded)."),
+        click.option("--chains", type=int, default=None, help="Independent chains (default min(n, 32))."),
+        click.option(
+            "--burn-in", "burn_in", default="auto", show_default=True, help="Updates per chain, or 'auto'."
+        ),
+        click.option(
+            "--decorrelate",
+            default="auto",
+            show_default=True,
+            help="Updates between samples, or 'auto' (tau).",
+        ),
+        click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True),
+        click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output .h5 file."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, device, out, quiet, as_json):
+    from deeprg.data import write_dataset
+    from deeprg.sampling import generate_samples
+    from deeprg.stats import ising_observables
+
+    if K <= 0:
+        raise bad_input(f"--K must be > 0, got {K}")
+    if n < 1:
+        raise bad_input(f"--n must be at least 1 configuration, got {n}")
+    if chains is not None and chains < 1:
+        raise bad_input(f"--chains must be at least 1, got {chains}")
+    if seed is not None and seed < 0:
+        raise bad_input(f"--seed must be >= 0, got {seed}")
+    if device == "cuda":
+        from deeprg.sampling import cuda_available
+
+        if not cuda_available():
+            raise bad_input("--device cuda was asked for, but torch sees no CUDA device; use --device cpu")
+    burn = _int_or_auto(str(burn_in), "--burn-in", 0)
+    thin = _int_or_auto(str(decorrelate), "--decorrelate", 1)
+    with _progress(quiet, f"sampling {n} configurations") as report:
+        gen = generate_samples(
+            lattice,
+            K,
+            n,
+            h=h,
+            algorithm=algo.lower(),
+            seed=seed,
+            n_chains=chains,
+            burn_in=burn,
+            decorrelate=thin,
+            progress=report,
+            device=device,
+        )
+    obs = ising_observables(gen.bond_sum, gen.magnetization, lattice.n_sites, K, h)
+    attrs = {**gen.attrs, "observables": obs}
+    write_dataset(out, gen.configs, attrs, chain=gen.chain)
+    summary = {
+        "out": str(out),
+        "n_samples": int(gen.configs.shape[0]),
+        "shape": list(gen.configs.shape[1:]),
+        **{k: gen.attrs[k] for k in ("algorithm", "seed", "n_chains", "thinning", "thermalized")},
+        "tau_int_abs_magnetization": gen.attrs["tau_int_abs_magnetization"],
+        "energy_per_site": obs["energy_per_site"],
+        "abs_magnetization": obs["abs_magnetization"],
+    }
+    emit(summary, as_json)
+
+
+@click.group()
+def sample():
+    """Sample Ising configurations into an HDF5 dataset."""
+
+
+@sample.command("ising2d")
+@click.option("--L", "L", type=int, required=True, help="Rows (>= 2).")
+@click.option("--M", "M", type=int, default=None, help="Columns (default: L).")
+@_sample_options
+def sample_ising2d(L, M, **kwargs):
+    """Square-lattice Ising model on an L x M torus."""
+    from deeprg.lattice import SquareLattice
+
+    if L < 2 or (M is not None and M < 2):
+        raise bad_input(f"--L and --M must be at least 2, got L={L}, M={M}")
+    _run_sampling(SquareLattice(L, M), **kwargs)
+
+
+@sample.command("ising1d")
+@click.option("--L", "L", type=int, required=True, help="Chain length (>= 2), periodic.")
+@_sample_options
+def sample_ising1d(L, **kwargs):
+    """Ising chain (ring) of L spins."""
+    from deeprg.lattice import Chain
+
+    if L < 2:
+        raise bad_input(f"--L must be at least 2 spins, got {L}")
+    _run_sampling(Chain(L), **kwargs)
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@json_option
+def observe(dataset, as_json):
+    """Observables with autocorrelation-aware errors from a dataset."""
+    from deeprg.data import read_dataset
+    from deeprg.stats import dataset_observables
+
+    emit(dataset_observables(read_dataset(dataset)), as_json)
