@@ -14,7 +14,18 @@ from deeprg.sampling._rules import (
     metropolis_acceptance,
 )
 from deeprg.sampling._sampler import IsingSampler, SamplerState, Trace
-from deeprg.sampling._torch_backend import TorchIsingSampler, TorchSamplerState, cuda_available
+
+# The torch backend is imported on first use, so that CPU sampling never pays torch's start-up.
+_LAZY = {"TorchIsingSampler", "TorchSamplerState", "cuda_available"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from deeprg.sampling import _torch_backend
+
+        return getattr(_torch_backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RULES",

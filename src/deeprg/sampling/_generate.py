@@ -15,7 +15,6 @@ import numpy as np
 from deeprg.errors import InputError
 from deeprg.lattice import Chain, SquareLattice
 from deeprg.sampling._sampler import IsingSampler, SamplerState
-from deeprg.sampling._torch_backend import TorchIsingSampler
 from deeprg.stats import integrated_time
 
 
@@ -94,6 +93,8 @@ def generate_samples(
     if device == "cpu":
         sampler = IsingSampler(lattice, K, h, rule=algorithm, n_chains=n_chains)
     else:
+        from deeprg.sampling._torch_backend import TorchIsingSampler
+
         sampler = TorchIsingSampler(lattice, K, h, rule=algorithm, n_chains=n_chains, device=device)
     cluster = sampler.rule.name in ("wolff", "sw")
     state = sampler.init_state(seed)
