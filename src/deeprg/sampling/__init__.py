@@ -1,7 +1,7 @@
 """Monte Carlo sampling of Ising models: numba kernels on CPU, torch on CUDA, exact sampling."""
 
 from deeprg.sampling._exact import ExactSampler
-from deeprg.sampling._generate import Generated, generate_samples
+from deeprg.sampling._generate import AlgorithmChoice, Generated, choose_algorithm, generate_samples
 from deeprg.sampling._rules import (
     RULES,
     HeatBath,
@@ -29,6 +29,7 @@ def __getattr__(name):
 
 __all__ = [
     "RULES",
+    "AlgorithmChoice",
     "ExactSampler",
     "Generated",
     "HeatBath",
@@ -42,6 +43,7 @@ __all__ = [
     "Trace",
     "UpdateRule",
     "Wolff",
+    "choose_algorithm",
     "cuda_available",
     "generate_samples",
     "get_rule",
