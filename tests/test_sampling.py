@@ -243,3 +243,43 @@ def test_exact_sampler_matches_the_distribution():
     counts = np.bincount(state_index(configs), minlength=64)
     assert stats.chisquare(counts, probs * 20000).pvalue > 1e-4
     np.testing.assert_array_equal(configs, sampler.sample(20000, seed=1))
+
+
+@pytest.mark.parametrize(
+    "lattice,K,h,expected",
+    [
+        (SquareLattice(4), 0.3, 0.0, "msc-metropolis"),
+        (SquareLattice(4), K_CRITICAL, 0.0, "wolff"),
+        (SquareLattice(4), 0.6, 0.0, "wolff"),
+        (SquareLattice(4), 0.3, 0.2, "metropolis"),
+        (SquareLattice(3), 0.3, 0.0, "metropolis"),
+        (Chain(12), 1.0, 0.0, "wolff"),
+        (Chain(12), 0.4, 0.0, "metropolis"),
+    ],
+    ids=str,
+)
+def test_every_automatic_choice_samples_the_exact_distribution(lattice, K, h, expected):
+    from deeprg.sampling import choose_algorithm
+    from deeprg.sampling._validate import chi_square_of_samples
+
+    assert choose_algorithm(lattice, K, h, 2000).algorithm == expected
+    g = generate_samples(lattice, K, 2000, h=h, seed=3)
+    assert g.attrs["algorithm"] == expected and g.attrs["algorithm_requested"] == "auto"
+    assert g.attrs["algorithm_reason"] and g.attrs["independent"] is True and g.attrs["warning"] == ""
+    assert chi_square_of_samples(g.configs, lattice, K, h, what="energy") > ALPHA
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 33, 65])
+def test_any_number_of_samples(n):
+    for algo in ("auto", "metropolis"):
+        g = generate_samples(SquareLattice(6), 0.3, n, algorithm=algo, seed=1)
+        assert g.configs.shape == (n, 6, 6) and g.chain.shape == (n,)
+
+
+def test_an_unreliable_pilot_is_reported_not_hidden():
+    """A tiny production run caps the pilot; the samples are then not called independent."""
+    g = generate_samples(SquareLattice(24), K_CRITICAL, 4, algorithm="metropolis", seed=2)
+    assert g.attrs["pilot_reliable"] is False and g.attrs["independent"] is False
+    assert "not make samples independent" in g.attrs["warning"]
+    g = generate_samples(SquareLattice(8), 0.4, 800, algorithm="metropolis", seed=2, decorrelate=1)
+    assert g.attrs["independent"] is False and "correlated" in g.attrs["warning"]
