@@ -283,3 +283,8 @@ def test_an_unreliable_pilot_is_reported_not_hidden():
     assert "not make samples independent" in g.attrs["warning"]
     g = generate_samples(SquareLattice(8), 0.4, 800, algorithm="metropolis", seed=2, decorrelate=1)
     assert g.attrs["independent"] is False and "correlated" in g.attrs["warning"]
+
+
+def test_multi_spin_coding_on_odd_tori_uses_the_table_kernel():
+    sampler = IsingSampler(SquareLattice(3), 0.3, rule="msc-metropolis", n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=300, thin=10, seeds=(0, 1)).combined_p > ALPHA

@@ -189,7 +189,8 @@ class MultiSpinMetropolis(UpdateRule):
 
     Same Markov chain as :class:`Metropolis` for each replica (zero-energy flips accepted with
     probability 1/2), with independent random bits per replica; n_chains must be a multiple
-    of 64. See :mod:`deeprg.sampling._msc`.
+    of 64. With even sides the kernel uses index arithmetic and xoshiro256++.
+    See :mod:`deeprg.sampling._msc`.
     """
 
     name: ClassVar[str] = "msc-metropolis"
@@ -209,9 +210,13 @@ class MultiSpinMetropolis(UpdateRule):
         p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
         group_rng = np.ascontiguousarray(rng[::64])  # one stream per word of 64 replicas
-        _msc.msc_metropolis_run(
-            words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
-        )
+        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++
+            L, M = tables.square
+            _msc.msc_square_run(words, L, M, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag)
+        else:
+            _msc.msc_metropolis_run(
+                words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
+            )
         rng[::64] = group_rng
         out = np.empty((n_chains, n), dtype=np.int8)
         _msc.unpack(words, out)
