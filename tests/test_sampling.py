@@ -288,3 +288,21 @@ def test_an_unreliable_pilot_is_reported_not_hidden():
 def test_multi_spin_coding_on_odd_tori_uses_the_table_kernel():
     sampler = IsingSampler(SquareLattice(3), 0.3, rule="msc-metropolis", n_chains=64)
     assert chi_square_test(sampler, what="state", n_samples=300, thin=10, seeds=(0, 1)).combined_p > ALPHA
+
+
+@pytest.mark.parametrize("lattice", [SquareLattice(4), SquareLattice(2, 4), SquareLattice(2, 6)], ids=str)
+@pytest.mark.parametrize("spatial", [True, False])
+def test_spatial_multispin_and_scalar_metropolis_against_enumeration(lattice, spatial):
+    """h = 0 on even tori runs the spatial multi-spin kernel (strips of sites in one word)."""
+    rule = Metropolis(spatial_multispin=spatial)
+    sampler = IsingSampler(lattice, K_CRITICAL, rule=rule, n_chains=64)
+    assert chi_square_test(sampler, what="energy", n_samples=300, thin=20).combined_p > ALPHA
+    sampler = IsingSampler(lattice, 0.3, rule=rule, n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=300, thin=10, seeds=(0, 1)).combined_p > ALPHA
+
+
+def test_strip_width():
+    from deeprg.sampling._msc import strip_width
+
+    assert [strip_width(m) for m in (2, 4, 64, 128, 256, 1024, 6)] == [2, 2, 2, 2, 4, 16, 2]
+    assert strip_width(3) == 0

@@ -214,3 +214,135 @@ def _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag):
             sh = np.uint64(b)
             for i in range(n):
                 out_cfg[rep, t, i] = 1 - 2 * np.int8((w[i] >> sh) & np.uint64(1))
+
+
+# ------------------------------------------------------------------------------------------
+# Spatial multi-spin coding: 64 sites of ONE lattice per word (Isakov et al. 2015, sec. 3.2).
+# Word (r, c) of a chain, c < W = M / B, holds in bit b the spin of site (r, c + b W): B
+# vertical strips of width W side by side. With W even every bit of a word has the checkerboard
+# colour (r + c) mod 2, so a word is one parallel update of B same-colour sites, exactly the
+# checkerboard Metropolis chain of the scalar kernel.
+
+
+def strip_width(M: int) -> int:
+    """The smallest even W dividing M with M / W <= 64 strips, or 0 when there is none."""
+    for w in range(2, M + 1, 2):
+        if M % w == 0 and M // w <= 64:
+            return w
+    return 0
+
+
+@numba.njit(inline="always")
+def _rot_down(x, B, mask):
+    """Bit b <- bit (b + 1) mod B (the strip to the right), within the low B bits."""
+    return ((x >> np.uint64(1)) | (x << np.uint64(B - 1))) & mask
+
+
+@numba.njit(inline="always")
+def _rot_up(x, B, mask):
+    """Bit b <- bit (b - 1) mod B (the strip to the left), within the low B bits."""
+    return ((x << np.uint64(1)) | (x >> np.uint64(B - 1))) & mask
+
+
+@numba.njit(inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@numba.njit(inline="always")
+def _spatial_neighbours(w, r, c, L, W, B, mask):
+    row = r * W
+    up = w[((r + L - 1) % L) * W + c]
+    down = w[((r + 1) % L) * W + c]
+    left = w[row + c - 1] if c > 0 else _rot_up(w[row + W - 1], B, mask)
+    right = w[row + c + 1] if c < W - 1 else _rot_down(w[row], B, mask)
+    return left, right, up, down
+
+
+@numba.njit(parallel=True, cache=True)
+def spatial_metropolis_run(spins, L, M, W, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Checkerboard Metropolis at h = 0, K > 0 on periodic L x M lattices, B = M / W sites per
+    word of one chain; bit-sliced energies, xoshiro256++ random bits (as
+    :func:`msc_square_run`), one chain per thread.
+
+    ``spins``: int8 (C, >= L*M) in {-1, +1}, updated in place; other arguments as
+    :func:`msc_metropolis_run` with per-chain outputs (C, n_samples).
+    """
+    n_chains = spins.shape[0]
+    B = M // W
+    n = L * M
+    n_bits = p4.shape[0]
+    mask = _ONES if B == 64 else (np.uint64(1) << np.uint64(B)) - np.uint64(1)
+    for ch in numba.prange(n_chains):
+        w = np.zeros(L * W, dtype=np.uint64)
+        for r in range(L):
+            for c in range(W):
+                x = np.uint64(0)
+                for b in range(B):
+                    if spins[ch, r * M + c + b * W] < 0:
+                        x |= np.uint64(1) << np.uint64(b)
+                w[r * W + c] = x
+        s0, s1, s2, s3 = rng[ch, 0], rng[ch, 1], rng[ch, 2], rng[ch, 3]
+        for t in range(n_samples):
+            for _ in range(thin):
+                for colour in range(2):
+                    for r in range(L):
+                        for c in range((r + colour) & 1, W, 2):
+                            s = w[r * W + c]
+                            left, right, up, down = _spatial_neighbours(w, r, c, L, W, B, mask)
+                            a0 = s ^ left
+                            a1 = s ^ right
+                            a2 = s ^ up
+                            a3 = s ^ down
+                            s01 = a0 ^ a1
+                            c01 = a0 & a1
+                            s23 = a2 ^ a3
+                            c23 = a2 & a3
+                            b0 = s01 ^ s23
+                            k0 = s01 & s23
+                            b1 = c01 ^ c23 ^ k0
+                            b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                            flip = b2 | (b1 & b0)
+                            eq2 = b1 & ~b0 & ~b2 & mask
+                            if eq2 != _ZERO:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                flip |= eq2 & x
+                            low = ~(b2 | b1)
+                            eq1 = low & b0 & mask
+                            eq0 = low & ~b0 & mask
+                            undecided = eq1 | eq0
+                            j = 0
+                            while undecided != _ZERO and j < n_bits:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                pj = (eq1 & p4[j]) | (eq0 & p8[j])
+                                flip |= undecided & pj & ~x
+                                undecided &= ~(pj ^ x)
+                                j += 1
+                            w[r * W + c] = s ^ (flip & mask)
+            down_spins = 0
+            anti = 0
+            for r in range(L):
+                for c in range(W):
+                    s = w[r * W + c]
+                    _, right, _, down = _spatial_neighbours(w, r, c, L, W, B, mask)
+                    down_spins += _popcount(s)
+                    anti += _popcount(s ^ right) + _popcount(s ^ down)
+            out_mag[ch, t] = n - 2 * down_spins
+            out_bond[ch, t] = 2 * n - 2 * anti
+            if store:
+                for r in range(L):
+                    for c in range(W):
+                        x = w[r * W + c]
+                        for b in range(B):
+                            out_cfg[ch, t, r * M + c + b * W] = 1 - 2 * np.int8(
+                                (x >> np.uint64(b)) & np.uint64(1)
+                            )
+        for r in range(L):
+            for c in range(W):
+                x = w[r * W + c]
+                for b in range(B):
+                    spins[ch, r * M + c + b * W] = 1 - 2 * np.int8((x >> np.uint64(b)) & np.uint64(1))
+        rng[ch, 0], rng[ch, 1], rng[ch, 2], rng[ch, 3] = s0, s1, s2, s3

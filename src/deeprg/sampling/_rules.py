@@ -61,14 +61,22 @@ class Metropolis(UpdateRule):
     Attributes:
         zero_flip_probability: acceptance of flips that cost no energy (see
             :func:`metropolis_acceptance`; 1.0 is the textbook rule and is not ergodic).
+        spatial_multispin: at h = 0, K > 0 on periodic lattices with even sides, update up to
+            64 same-colour sites of a chain at once with bit logic (spatial multi-spin coding,
+            Isakov et al., Comput. Phys. Commun. 192, 265 (2015)): the same Markov chain as
+            the scalar checkerboard kernel, 5-10x faster. False forces the scalar kernel.
     """
 
     name: ClassVar[str] = "metropolis"
     zero_flip_probability: float = 0.5
+    spatial_multispin: bool = True
 
     def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
         if not 0.0 < self.zero_flip_probability <= 1.0:
             raise InputError(f"zero_flip_probability must be in (0, 1], got {self.zero_flip_probability}")
+        if self.spatial_multispin and self.zero_flip_probability == 0.5 and h == 0.0 and K > 0.0:
+            if tables.square is not None and _msc_strip_width(tables.square[1]):
+                return _spatial_run(spins, rng, tables, K, n_samples, thin, store)
         z = tables.nbr.shape[1]
         nb = np.arange(-z, z + 1)
         accept = np.empty((2, 2 * z + 1))
@@ -222,6 +230,24 @@ class MultiSpinMetropolis(UpdateRule):
         _msc.unpack(words, out)
         spins[:, :n] = out
         return cfg, bond, mag
+
+
+def _msc_strip_width(M: int) -> int:
+    from deeprg.sampling._msc import strip_width
+
+    return strip_width(M)
+
+
+def _spatial_run(spins, rng, tables, K, n_samples, thin, store):
+    from deeprg.sampling import _msc
+
+    L, M = tables.square
+    cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+    p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+    _msc.spatial_metropolis_run(
+        spins, L, M, _msc.strip_width(M), p4, p8, rng, n_samples, thin, store, cfg, bond, mag
+    )
+    return cfg, bond, mag
 
 
 RULES: dict[str, type[UpdateRule]] = {
