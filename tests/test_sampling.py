@@ -306,3 +306,48 @@ def test_strip_width():
 
     assert [strip_width(m) for m in (2, 4, 64, 128, 256, 1024, 6)] == [2, 2, 2, 2, 4, 16, 2]
     assert strip_width(3) == 0
+
+
+def test_cpu_paths_import_no_torch():
+    """Start-up: torch costs ~2 s to import; CPU sampling, stats, data and the CLI never load it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, deeprg.sampling, deeprg.stats, deeprg.data, deeprg.cli.sample, deeprg.exact; "
+        "print(sorted(m for m in ('torch', 'scipy.special', 'scipy.integrate') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_cli_default_algorithm_says_what_it_chose(tmp_path, capsys):
+    import json
+
+    from deeprg.cli import main
+    from deeprg.data import read_dataset
+
+    out = tmp_path / "a.h5"
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "sample",
+                "ising2d",
+                "--L",
+                "8",
+                "--K",
+                "0.3",
+                "--n",
+                "3",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+    summary = json.loads(capsys.readouterr().out)
+    assert info.value.code == 0 and summary["algorithm"] == "msc-metropolis" and summary["n_samples"] == 3
+    assert "multi-spin" in summary["algorithm_reason"]
+    attrs = read_dataset(out).attrs
+    assert attrs["algorithm_requested"] == "auto" and attrs["warning"] == "" and attrs["independent"]
