@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
     [
         (128, K_CRITICAL, "wolff", 4, 4000),
         (256, 0.40, "msc-metropolis", 128, 1500),
+        (128, 0.38, "metropolis", 4, 3000),  # spatial multi-spin coding, 64 strips per word
         (128, 0.5, "sw", 2, 2000),
     ],
 )
