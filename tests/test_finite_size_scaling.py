@@ -110,7 +110,7 @@ def test_tiny_run_writes_claims_with_ids_and_resumes(tmp_path):
     assert (tmp_path / "sweep" / "index.json").exists() and result.figures
     assert "Binder" in metrics["claims"][0]["source"] and "PHYSICS" not in json.dumps(metrics)
     _, again = run_experiment("finite-size-scaling", tmp_path, config)
-    assert again["reused_steps"] == ["sweep", "analysis"]
+    assert again["reused_steps"] == ["sweep", "analysis", "analysis_without_smallest"]
     # a new config starts the sweep over in the same folder (its parameters differ)
     other = resolve_config("finite-size-scaling", "quick", overrides={**config.to_dict(), "samples": 32})
     _, third = run_experiment("finite-size-scaling", tmp_path, other)
