@@ -121,7 +121,12 @@ def test_tiny_run_writes_claims_with_ids_and_resumes(tmp_path):
 
 @pytest.mark.parametrize(
     "overrides,key",
-    [({"seeds": 1}, "seeds"), ({"sizes": [8, 16]}, "sizes"), ({"couplings": [0.4, 0.44]}, "couplings")],
+    [
+        ({"seeds": 1}, "seeds"),
+        ({"scheduler": "nowhere"}, "scheduler"),
+        ({"sizes": [8, 16]}, "sizes"),
+        ({"couplings": [0.4, 0.44]}, "couplings"),
+    ],
 )
 def test_bad_configs_name_the_key(overrides, key):
     from deeprg.errors import ConfigError

@@ -86,6 +86,11 @@ class Config(ExperimentConfig):
         self._require(
             "algorithm", self.algorithm in ("wolff", "sw", "metropolis", "heatbath"), "an update rule"
         )
+        self._require(
+            "scheduler",
+            self.scheduler in ("auto", "serial", "local") or "://" in self.scheduler,
+            "'auto' ($DASK_SCHEDULER_ADDRESS if set, else serial), 'serial', 'local' or tcp://HOST:PORT",
+        )
         for key in ("kc_allowance", "kc_resolution", "exponent_allowance", "exponent_resolution"):
             self._require(key, getattr(self, key) >= 0, ">= 0")
 
