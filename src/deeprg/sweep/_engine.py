@@ -379,6 +379,7 @@ def run_sweep(
                     raise
     finally:
         index.write(force=True)
+    _remove_stale_temporaries(out / POINTS)  # of workers killed mid-write during this run
     seconds = time.perf_counter() - t0
     summary = {
         "out": str(out),
