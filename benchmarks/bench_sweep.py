@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import tempfile
 import time
@@ -45,6 +46,12 @@ def hand_loop(spec: SweepSpec, Ks, Ls, replicas, out: Path) -> None:
             decorrelate=spec.decorrelate,
         )
         write_dataset(out / f"{p.name}.h5", gen.configs, gen.attrs, chain=gen.chain)
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def digests(folder: Path) -> dict:
@@ -84,12 +91,14 @@ def main() -> None:
     for label, fn in runs:
         out = root / f"run{len(rows)}"
         out.mkdir()
+        c0 = _cpu()
         t0 = time.perf_counter()
         fn(out)
         seconds = time.perf_counter() - t0
+        cpu = _cpu() - c0  # this process and its reaped children (the cluster's workers)
         d = digests(out)
         reference = reference or d
-        rows.append({"run": label, "seconds": seconds, "same_bytes": d == reference})
+        rows.append({"run": label, "seconds": seconds, "cpu_seconds": cpu, "same_bytes": d == reference})
     t0 = time.perf_counter()
     resumed = run_sweep(spec, Ks, Ls, replicas, root / "run1", scheduler="serial")
     resume_seconds = time.perf_counter() - t0
@@ -100,12 +109,13 @@ def main() -> None:
         f"grid: {len(Ks)} K x L={list(Ls)} x {replicas} seeds = {n_points} points, {spec.n_samples} samples, "
         f"wolff; {cores} cores; {platform.processor() or platform.machine()}; load {os.getloadavg()[0]:.1f}\n"
     )
-    print("| run | wall [s] | points/s | ratio to the hand-written loop | same bytes |")
-    print("|---|---|---|---|---|")
+    cpu_base = rows[0]["cpu_seconds"]
+    print("| run | wall [s] | CPU [s] | wall ratio to the loop | CPU ratio to the loop | same bytes |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['run']} | {r['seconds']:.1f} | {n_points / r['seconds']:.2f} | "
-            f"{base / r['seconds']:.2f}x | {r['same_bytes']} |"
+            f"| {r['run']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {base / r['seconds']:.2f}x | "
+            f"{r['cpu_seconds'] / cpu_base:.2f}x | {r['same_bytes']} |"
         )
     print(
         f"\nresume of a finished sweep (verify every file, skip all): {resume_seconds:.2f} s, skipped {resumed['skipped']}"

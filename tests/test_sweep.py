@@ -2,6 +2,7 @@
 
 import functools
 import json
+import operator
 import os
 import signal
 import threading
@@ -209,7 +210,7 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
         assert ref[name].configs.tobytes() == got[name].configs.tobytes(), name
 
 
-def test_map_tasks_keeps_order_on_dask_and_serially(client):
+def test_map_tasks_keeps_order_on_dask_and_serially(client, monkeypatch):
     fn = functools.partial(point_seed, 3)
     items = [Point(4, 0.1 * k, k % 3) for k in range(1, 9)]
     ticks = []
@@ -218,6 +219,11 @@ def test_map_tasks_keeps_order_on_dask_and_serially(client):
     assert map_tasks(fn, items, client) == serial
     with pytest.raises(ZeroDivisionError):
         map_tasks(functools.partial(divmod, 1), [1, 0, 2], client, retries=0)
+    # no client: serial in this process, unless DASK_SCHEDULER_ADDRESS names a cluster
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    assert set(map_tasks(operator.call, [os.getpid] * 3)) == {os.getpid()}
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", client.scheduler.address)
+    assert os.getpid() not in map_tasks(operator.call, [os.getpid] * 3)
 
 
 def run(args, capsys):
