@@ -45,7 +45,7 @@ def client():
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         env=dict(WORKER_ENV),
         silence_logs=50,
     )
@@ -224,6 +224,12 @@ def test_map_tasks_keeps_order_on_dask_and_serially(client, monkeypatch):
     assert set(map_tasks(operator.call, [os.getpid] * 3)) == {os.getpid()}
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", client.scheduler.address)
     assert os.getpid() not in map_tasks(operator.call, [os.getpid] * 3)
+
+
+def test_local_cluster_workers_run_one_thread_each(client):
+    for variable in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
+        assert set(client.run(os.getenv, variable).values()) == {"1"}
+    assert {w["nthreads"] for w in client.scheduler_info()["workers"].values()} == {1}
 
 
 def run(args, capsys):

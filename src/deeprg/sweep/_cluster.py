@@ -92,7 +92,7 @@ def open_client(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: machines are shared, 8787 may be taken
             env=dict(WORKER_ENV),
             silence_logs=40,
         )
