@@ -281,3 +281,18 @@ def test_cli_observe_without_a_sweep_fails_cleanly(tmp_path, capsys):
     assert code == 1 and "no sweep here" in stderr
     with pytest.raises(SweepError):
         sweep_table(tmp_path)
+
+
+def test_observables_only_store_resumes_and_matches_the_datasets(serial_sweep, tmp_path):
+    out, _ = serial_sweep
+    spec = SweepSpec(**{**SPEC.to_dict(), "store_configs": False})
+    first = run_sweep(spec, KS, LS, REPLICAS, tmp_path, scheduler="serial")
+    assert first["computed"] == 8 and not list((tmp_path / "points").glob("*.h5"))
+    records = sorted((tmp_path / "points").glob("*.json"))
+    records[0].write_text(records[0].read_text()[:100])  # damaged: recomputed
+    again = run_sweep(spec, KS, LS, REPLICAS, tmp_path, scheduler="serial")
+    assert again["skipped"] == 7 and again["computed"] == 1
+    # the same points as the HDF5 sweep: same seeds, same configuration digests
+    a, b = read_index(out)["points"], read_index(tmp_path)["points"]
+    assert {k: v["configs_sha256"] for k, v in a.items()} == {k: v["configs_sha256"] for k, v in b.items()}
+    np.testing.assert_array_equal(load_sweep(out)["binder"].values, load_sweep(tmp_path)["binder"].values)
