@@ -296,3 +296,15 @@ def test_observables_only_store_resumes_and_matches_the_datasets(serial_sweep, t
     a, b = read_index(out)["points"], read_index(tmp_path)["points"]
     assert {k: v["configs_sha256"] for k, v in a.items()} == {k: v["configs_sha256"] for k, v in b.items()}
     np.testing.assert_array_equal(load_sweep(out)["binder"].values, load_sweep(tmp_path)["binder"].values)
+
+
+def test_rate_line_reports_done_rate_and_time_left():
+    from deeprg.sweep import Rate
+
+    rate = Rate(10, skipped=4)
+    assert rate.eta is None and "4/10 points" in rate.line() and "? left" in rate.line()
+    rate.t0 -= 2.0  # two seconds ago
+    rate.update(6)
+    assert rate.rate == pytest.approx(1.0, rel=0.05) and rate.eta == pytest.approx(4.0, rel=0.05)
+    rate.update(10)
+    assert rate.eta == 0.0 and "0s left" in rate.line()

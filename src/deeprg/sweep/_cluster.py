@@ -196,6 +196,8 @@ class Rate:
     @property
     def eta(self) -> float | None:
         """Seconds left at the current rate (None before the first point)."""
+        if self.done >= self.total:
+            return 0.0
         return (self.total - self.done) / self.rate if self.rate > 0 else None
 
     def line(self) -> str:
