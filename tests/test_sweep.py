@@ -174,8 +174,9 @@ def test_resume_skips_verified_points_and_redoes_damaged_ones(serial_sweep, tmp_
 
 
 def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
-    """A worker process is killed (SIGKILL) while it computes a point: the scheduler reruns its
-    tasks elsewhere, nothing half-written remains, and every point equals the serial run."""
+    """A worker process is killed (SIGKILL) while it holds points of the sweep (running or
+    queued): the scheduler reruns them elsewhere, no half-written file remains, and every point
+    equals the serial run byte for byte."""
     spec = SweepSpec(**{**SPEC.to_dict(), "n_samples": 4000})  # slower points: a window to kill in
     result, errors = {}, []
 
