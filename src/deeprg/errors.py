@@ -14,8 +14,8 @@ __all__ = [
     "InputError",
     "ModelFileError",
     "NotFittedError",
-    "TooLargeError",
     "SweepError",
+    "TooLargeError",
 ]
 
 
