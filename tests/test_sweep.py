@@ -268,6 +268,7 @@ def test_cli_sweep_sample_observe_and_scheduler_from_env(client, tmp_path, capsy
         (["--T", "0,2"], "must be > 0"),
         (["--K", "0.4", "--seeds", "0"], "--seeds"),
         (["--K", "0.4", "--scheduler", "nowhere"], "not an address"),
+        (["--K", "0.4", "--scheduler", "serial", "--workers", "2"], "--workers"),
     ],
 )
 def test_cli_bad_input_exits_2(extra, needle, tmp_path, capsys):

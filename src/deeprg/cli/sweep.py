@@ -130,6 +130,10 @@ def sweep_sample(model, K, T, L, seeds, n, algo, h, seed, chains, burn_in, decor
         raise bad_input(f"--seeds must be at least 1, got {seeds}")
     if kw["workers"] is not None and kw["workers"] < 1:
         raise bad_input(f"--workers must be at least 1, got {kw['workers']}")
+    if kw["workers"] is not None and kw["scheduler"] not in (None, "local"):
+        raise bad_input(
+            "--workers sizes the local cluster; it cannot be combined with --scheduler " + kw["scheduler"]
+        )
     if kw["retries"] < 0:
         raise bad_input(f"--retries must be >= 0, got {kw['retries']}")
     if seed is not None and seed < 0:
