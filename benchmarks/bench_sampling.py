@@ -146,7 +146,7 @@ def per_core(quick: bool, repeat: int) -> dict:
             res["mcising metropolis"] = _best_rate(
                 lambda: sim.sweep(sweeps, temperature=T_C), sweeps * L * L, repeat
             )
-        sweeps = max(2, int(budget / (64 * L * L)))
+        sweeps = max(20, int(budget / (64 * L * L)))  # pack/unpack/measure cost ~ a sweep
         s = IsingSampler(SquareLattice(L), K_CRITICAL, rule="msc-metropolis", n_chains=64)
         st = s.burn_in(s.init_state(0), 2)
         res["deeprg msc-metropolis (64 replicas)"] = _best_rate(
