@@ -147,7 +147,7 @@ PILOT_RELATIVE_ERROR = 0.2
 
 def _pilot(sampler, state, per_chain: int):
     """Extend one pilot run (doubling, from 500 updates) until tau is reliable and known to
-    20% (Sokal's error estimate), or until the pilot would cost more than max(4000 updates,
+    20% or to one update (Sokal's error estimate), or until the pilot would cost more than max(4000 updates,
     the production run it serves) per chain.
 
     Sokal's "n >= 50 tau" alone leaves tau uncertain by ~60% (error^2 / tau^2 = 2(2W + 1)/N
@@ -162,7 +162,7 @@ def _pilot(sampler, state, per_chain: int):
         done = length
         tau, err, reliable = _tau_of(sampler, np.concatenate(bonds, axis=1), np.concatenate(mags, axis=1))
         budget = min(max(4000, per_chain * math.ceil(tau)), 1 << 20)
-        reliable = reliable and err <= PILOT_RELATIVE_ERROR * tau
+        reliable = reliable and err <= max(PILOT_RELATIVE_ERROR * tau, 1.0)  # thinning is an integer
         if reliable or 2 * length > budget:
             return tau, err, reliable, length, state
         length *= 2
@@ -247,8 +247,9 @@ def generate_samples(
             raise InputError(f"burn-in must be a non-negative integer or 'auto', got {burn_in!r}")
         state = sampler.burn_in(state, int(burn_in))
     if decorrelate == "auto":
-        # ceil(tau), unless tau is within one error of the integer below (tau = 1.003 +- 0.03)
-        thin = max(1, math.ceil(pilot_tau - pilot_err))
+        # ceil(tau), unless tau is within its error (at most 5%) of the integer below
+        # (tau = 1.003 +- 0.03 thins by 1, not 2)
+        thin = max(1, math.ceil(pilot_tau - min(pilot_err, 0.05 * pilot_tau)))
     elif isinstance(decorrelate, int | np.integer) and not isinstance(decorrelate, bool) and decorrelate >= 1:
         thin = int(decorrelate)
     else:
