@@ -100,7 +100,7 @@ def test_ais_on_784_visible_units_matches_exact_enumeration_of_20_hidden():
         torch.rand(500, 784, generator=gen, dtype=torch.float64) < torch.sigmoid(rbm.vbias.detach())
     ).double()
     exact = exact_log_z(rbm)
-    wanted = {"n_runs": 200, "n_betas": 20000, "seed": 0}
+    wanted = {"n_runs": 100, "n_betas": 10000, "seed": 0}
     accepted = inspect.signature(ais_log_z).parameters
     res = ais_log_z(rbm, data, **{k: v for k, v in wanted.items() if k in accepted})
     print(
