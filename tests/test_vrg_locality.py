@@ -82,6 +82,12 @@ def test_locality_index_separates_local_random_and_smooth_fields():
     assert local > 0.6
     assert abs(rand) < 0.05  # the shuffled null is the null of a random field
     assert smooth < 0.2
+    # sparse fields on scattered sites (what L1 alone could make) are not local
+    sparse = np.zeros((L * L, 16))
+    rng = np.random.default_rng(5)
+    for j in range(16):
+        sparse[rng.choice(L * L, 4, replace=False), j] = rng.normal(size=4)
+    assert abs(_ell(sparse)) < 0.15
     # PR does not see geometry: unchanged by the shuffle
     f = _blob_fields(4)
     perm = np.random.default_rng(1).permutation(L * L)
@@ -183,6 +189,7 @@ def test_verdicts_reach_every_outcome_from_hand_made_fields():
     assert ms.verdict_size([7.5, 1.6], [r2, r1], [local, local])[0] == "supported"
     assert ms.verdict_size([7.5, 1.6], [r1, r2], [local, local])[0] == "not supported"
     assert ms.verdict_size([7.5, 1.6], [r2, r1], [smooth, local])[0] == "inconclusive"
+    assert ms.verdict_size([7.5, 1.6, 0.9], [r2, r1, r2], [local, local, rand])[0] == "supported"
     assert ms.verdict_size([7.5], [r2], [local])[0] == "inconclusive"
     # exact RG step and correlations
     assert ms.verdict_exact_rg(0.001, 0.004)[0] == "supported"
