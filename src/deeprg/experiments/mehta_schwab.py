@@ -813,6 +813,11 @@ def _unstated(config: Config) -> list[dict]:
             "here": "step lr * l1 * sign(w) per batch-averaged update; Hinton & Salakhutdinov's weightcost enters the same way",
         },
         {
+            "setting": "converting Hinton & Salakhutdinov's code",
+            "paper": "epsilonw = 0.1, weightcost = 2e-4, data term (posprods - negprods)/numcases",
+            "here": "lr = 0.1, l1 = 2e-4 one to one (both average the data term over the batch; the penalty step is lr l1 sign w). A code summing over a batch of B: lr = lr_sum B, l1 = lambda / B",
+        },
+        {
             "setting": "negative phase",
             "paper": "CD-1",
             "here": f"{config.method.upper()}-1 with sampled visible units (the released code uses visible probabilities)",
