@@ -631,7 +631,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     res.claims.append(
         Claim(
             id="locality",
-            claim="The first-layer receptive fields of a DBN trained on Ising samples are local (Mehta & Schwab 2014, Fig. 5).",
+            claim="The first-layer receptive fields of a DBN trained on Ising samples are local (Mehta & Schwab 2014).",
             source="Mehta & Schwab 2014, arXiv:1410.3831",
             measurement=f"locality index ell = 1 - R_eff/R_null at K = {config.K}, l1 = {l1m:g}: {_fmt_ci(ell_main)} over {len(main)} seeds ({per_l1}); random initial weights {_fmt_ci(ell_init)}",
             comparison=f"each field against itself shuffled across sites (ell = 0); criterion ell > {ELL_THRESHOLD} with the seed 95% interval excluding 0",
@@ -683,7 +683,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             Claim(
                 id="growth_with_depth",
                 claim="Receptive fields grow with depth like block spins (W1 W2 larger than W1, yet compact).",
-                source="Mehta & Schwab 2014, arXiv:1410.3831, Fig. 5",
+                source="Mehta & Schwab 2014, arXiv:1410.3831",
                 measurement=f"product fields: R1 {_fmt_ci(r1)}, R2 {_fmt_ci(r2)}, re-wired W2 {_fmt_ci(r2w)}; {cov}",
                 comparison="the re-wired control W1 W2[perm] (rows of W2 permuted: random combinations of layer-1 fields)",
                 verdict=v,
@@ -760,8 +760,8 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
         res.claims.append(
             Claim(
                 id="samples_reproduce_correlations",
-                claim="Samples of the first RBM reproduce the data's spin correlations G(r) (Mehta & Schwab's reconstructions, Fig. 4).",
-                source="Mehta & Schwab 2014, arXiv:1410.3831, Fig. 4",
+                claim="Samples of the first RBM reproduce the data's spin correlations G(r) (Mehta & Schwab show reconstructions).",
+                source="Mehta & Schwab 2014, arXiv:1410.3831",
                 measurement=f"max |G - G_data|: one Gibbs step from data {np.mean(one):.3f}; model chains after {ch[0]['steps']} steps {np.mean(diffs):.3f}; R-hat (nn, |m|) "
                 + ", ".join(f"({c['r_hat']['nn']:.2f}, {c['r_hat']['abs_m']:.2f})" for c in ch),
                 comparison="G(r) of the data; chains started from data and from random states must agree (R-hat < 1.1, |z| < 3)",

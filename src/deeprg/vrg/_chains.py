@@ -1,7 +1,7 @@
 """What a trained RBM generates: G(r) after one Gibbs step and from model chains, with a
 mixing check, and the gauge-invariant distance of the model from the Ising distribution.
 
-Mehta & Schwab (2014, arXiv:1410.3831, Fig. 4) show reconstructions of Ising configurations.
+Mehta & Schwab (2014, arXiv:1410.3831) show reconstructions of Ising configurations.
 A reconstruction v -> h -> v' after *one* sampled Gibbs step starts at the data and stays near
 it; it says little about the model. What the model believes is in its equilibrium samples, so
 G(r) is also measured on block-Gibbs chains run for many steps, started both from data and

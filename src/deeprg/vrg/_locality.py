@@ -1,6 +1,6 @@
 """Locality of receptive fields, measured against nulls that can say no.
 
-Mehta & Schwab (2014, arXiv:1410.3831, Fig. 5) show receptive fields of a deep belief network
+Mehta & Schwab (2014, arXiv:1410.3831) show receptive fields of a deep belief network
 trained on 2D Ising samples and read them as local block spins that grow with depth. Whether a
 field is "local" needs a number and a null. For one hidden unit with field w (one value per
 visible site of an L x M torus), with mass m_i = w_i^2 / sum_k w_k^2:
