@@ -75,7 +75,7 @@ class Config(ExperimentConfig):
     graph_control: bool = True
     graph_degree: int = 4
     n_null: int = 6
-    chain_steps: int = 600
+    chain_steps: int = 2000
     n_chains: int = 16
     ais_runs: int = 16
     ais_betas: int = 300
@@ -124,7 +124,7 @@ _PAPER = dict(
     weight_std=0.1,
     full_grid=True,
     n_null=8,
-    chain_steps=2000,
+    chain_steps=5000,
     n_chains=64,
     ais_runs=100,
     ais_betas=10000,
