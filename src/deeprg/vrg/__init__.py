@@ -9,10 +9,18 @@ from deeprg.vrg._analysis import (
     receptive_fields,
 )
 from deeprg.vrg._decimation import bond_rbm, decimation_operator, exact_k_prime
+from deeprg.vrg._learned_map import (
+    RBMBlockMap,
+    field_centroids,
+    learned_rbm_levels,
+    place_on_coarse_lattice,
+    train_rbm_map,
+)
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
 
 __all__ = [
     "Defect",
+    "RBMBlockMap",
     "RGMapping",
     "analyze_network",
     "assign_to_coarse_lattice",
@@ -20,7 +28,11 @@ __all__ = [
     "decimation_operator",
     "estimate_ising_mapping",
     "exact_k_prime",
+    "field_centroids",
     "layer_locality",
+    "learned_rbm_levels",
     "locality",
+    "place_on_coarse_lattice",
     "receptive_fields",
+    "train_rbm_map",
 ]
