@@ -413,6 +413,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 batch_size=100,
                 n_chains=500,
                 k=5,
+                monitor_samples=10,
                 monitor_exact=False,
                 seed=config.seed,
             ),

@@ -164,7 +164,7 @@ def train_rbm_map(
         l1=l1,
         batch_size=batch_size,
         n_chains=n_chains,
-        monitor_samples=min(200, n),
+        monitor_samples=min(10, n),  # the monitors are not used here
         monitor_exact=False,
         seed=seed,
     )
