@@ -202,3 +202,69 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exact_couplings_verdict([0.5, -0.1], [0.51, -0.1], [0.005, 0.005])[0] == "supported"
     assert exact_couplings_verdict([0.5, -0.1], [0.6, -0.1], [0.005, 0.005])[0] == "not supported"
     assert exact_couplings_verdict([], [], [])[0] == "inconclusive"
+
+
+def test_rbm_flow_verdicts_reach_every_outcome():
+    from deeprg.experiments.rbm_flow import (
+        distribution_dependence_verdict,
+        flows_to_tc_verdict,
+        max_specific_heat_verdict,
+    )
+
+    tc = 2.269
+    near = {"a": {"energy": 2.28, "abs_m": 2.25, "binder": 2.30, "coupling": 2.2}}
+    far = {"a": {"energy": 3.8, "abs_m": 2.6, "binder": 2.0, "coupling": 5.0}}
+    assert flows_to_tc_verdict(near, tc)[0] == "supported"
+    assert flows_to_tc_verdict(far, tc)[0] == "not supported"
+    assert flows_to_tc_verdict({**near, "b": {"energy": 3.0, "abs_m": 3.0}}, tc)[0] == "not supported"
+    assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
+    assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
+
+    assert distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.7}})[0] == "supported"
+    assert (
+        distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.15}})[0] == "not supported"
+    )
+    assert distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.3}})[0] == "inconclusive"
+
+    assert max_specific_heat_verdict(2.4, 2.36)[0] == "supported"
+    assert max_specific_heat_verdict(3.8, 2.36)[0] == "not supported"
+    assert max_specific_heat_verdict(float("nan"), 2.36)[0] == "inconclusive"
+
+
+def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decimation():
+    from deeprg.experiments.vrg_1d import (
+        hidden_chain_distance,
+        learned_decimation_verdict,
+        reaches_optimum_verdict,
+        representable_verdict,
+    )
+    from deeprg.vrg import decimation_operator, exact_k_prime
+
+    # the positive control: the exact decimation network as input
+    for K in (0.5, 1.0):
+        m = decimation_operator(8, K)
+        pair, other = hidden_chain_distance(m.renormalized_couplings(), 4, exact_k_prime(K))
+        assert learned_decimation_verdict(m.defect().kl, pair, other)[0] == "supported"
+    # relabelling and sign flips of hidden units do not change the distance
+    ring = {(0, 1): 0.4, (1, 2): 0.4, (2, 3): 0.4, (0, 3): 0.4, (): 1.0}
+    shuffled = {(0, 2): -0.4, (1, 2): 0.4, (1, 3): -0.4, (0, 3): 0.4}
+    assert hidden_chain_distance(ring, 4, 0.4) == hidden_chain_distance(shuffled, 4, 0.4) == (0.0, 0.0)
+    assert hidden_chain_distance({(0, 1): 0.4, (0, 1, 2): 0.2}, 4, 0.4)[1] == 0.2
+    assert learned_decimation_verdict(0.013, 0.07, 0.04)[0] == "not supported"
+    assert learned_decimation_verdict(0.001, 0.2, 0.0)[0] == "not supported"
+    assert learned_decimation_verdict(float("nan"), 0.0, 0.0)[0] == "inconclusive"
+
+    assert representable_verdict(1e-5, True)[0] == "supported"
+    assert representable_verdict(0.05, True)[0] == "not supported"
+    assert representable_verdict(0.05, False)[0] == "inconclusive"
+    assert reaches_optimum_verdict(0.005, 0.0001)[0] == "supported"
+    assert reaches_optimum_verdict(0.05, 0.0001)[0] == "not supported"
+    assert reaches_optimum_verdict(float("nan"), 0.0001)[0] == "inconclusive"
+
+
+def test_optimal_rbm_kl_finds_a_representable_chain():
+    from deeprg.experiments.vrg_1d import optimal_rbm_kl
+
+    # K = 0: the independent ring is represented exactly by zero weights
+    r = optimal_rbm_kl(6, 1e-9, 3, restarts=1, steps=300)
+    assert r["kl"] < 1e-6
