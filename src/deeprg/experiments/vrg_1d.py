@@ -151,7 +151,7 @@ def optimal_rbm_kl(
             kl = (p * (log_p - log_q)).sum()
             kl.backward()
             opt.step()
-            trace.append(float(kl))
+            trace.append(float(kl.detach()))
         tail = trace[-max(2, steps // 10) :]
         conv = (tail[0] - tail[-1]) <= 1e-3 * max(tail[0], 1e-12) + 1e-7
         runs.append(trace[-1])
