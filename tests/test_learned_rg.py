@@ -202,6 +202,7 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exact_couplings_verdict([0.5, -0.1], [0.51, -0.1], [0.005, 0.005])[0] == "supported"
     assert exact_couplings_verdict([0.5, -0.1], [0.6, -0.1], [0.005, 0.005])[0] == "not supported"
     assert exact_couplings_verdict([], [], [])[0] == "inconclusive"
+    assert exact_couplings_verdict([0.5, -0.1], [1.5, -0.1], [0.4, 0.005])[0] == "inconclusive"
 
 
 def test_rbm_flow_verdicts_reach_every_outcome():

@@ -34,6 +34,7 @@ from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, TrainConfig, Trainer
 from deeprg.rg import try_fit_couplings
 from deeprg.sampling import generate_samples
+from deeprg.vrg import torch_threads
 
 NAME = "rbm-flow"
 TITLE = "RBM flow: where does v -> h -> v take the temperature?"
@@ -294,7 +295,8 @@ def run(config: Config, ctx: RunContext) -> Result:
                     )
         return out
 
-    fl = ctx.step("flows", flows)
+    with torch_threads(1):  # small RBMs: one thread (see torch_threads)
+        fl = ctx.step("flows", flows)
 
     def fin(x):
         return float("nan") if x is None else float(x)

@@ -28,7 +28,7 @@ from deeprg.lattice import Chain
 from deeprg.models import ising_chain
 from deeprg.nn import RBM, TrainConfig, Trainer
 from deeprg.sampling import ExactSampler
-from deeprg.vrg import RGMapping, bond_rbm, decimation_operator, exact_k_prime
+from deeprg.vrg import RGMapping, bond_rbm, decimation_operator, exact_k_prime, torch_threads
 
 NAME = "vrg-1d"
 TITLE = "Decimation as variational RG and as an RBM (1D Ising chain)"
@@ -254,7 +254,8 @@ def run(config: Config, ctx: RunContext) -> Result:
             )
         return out
 
-    learn = ctx.step("learned_rbm", learned)
+    with torch_threads(1):
+        learn = ctx.step("learned_rbm", learned)
     res.tables["learned RBMs (N visible, N/2 hidden spins, PCD on exact samples)"] = [
         {k: v for k, v in r.items() if k != "weights_abs"} for r in learn
     ]

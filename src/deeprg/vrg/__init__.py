@@ -14,6 +14,7 @@ from deeprg.vrg._learned_map import (
     field_centroids,
     learned_rbm_levels,
     place_on_coarse_lattice,
+    torch_threads,
     train_rbm_map,
 )
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
@@ -34,5 +35,6 @@ __all__ = [
     "locality",
     "place_on_coarse_lattice",
     "receptive_fields",
+    "torch_threads",
     "train_rbm_map",
 ]
