@@ -269,3 +269,12 @@ def test_optimal_rbm_kl_finds_a_representable_chain():
     # K = 0: the independent ring is represented exactly by zero weights
     r = optimal_rbm_kl(6, 1e-9, 3, restarts=1, steps=300)
     assert r["kl"] < 1e-6
+
+
+@pytest.mark.parametrize("name", ["learned-rg", "rbm-flow", "vrg-1d"])
+def test_presets_are_valid(name):
+    from deeprg.experiments import REGISTRY, experiment_module
+
+    assert name in REGISTRY
+    for config in experiment_module(name).PRESETS.values():
+        config.validate()

@@ -307,7 +307,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 id=f"vrg-1d.training-reaches-optimum.K{r['K']}",
                 claim="Maximum-likelihood training on samples (PCD) gets as close to the chain as any RBM of this size can.",
                 source="the identifiable part of the learned question: maximum likelihood fixes p(v) only",
-                measurement=f"K = {r['K']}: KL_trained = {r['defect_kl']:.4f}, KL* = {r['kl_optimum']:.4f} nats",
+                measurement=f"K = {r['K']}: KL_trained = {r['defect_kl']:.4f}, KL* = {r['kl_optimum']:.4f} nats (PCD-5, {config.learn_samples} exact samples, {config.learn_epochs} epochs)",
                 comparison=f"gap <= {KL_GAP} nats",
                 verdict=v,
                 reason=why,
