@@ -24,6 +24,7 @@ REGISTRY = {
     "vrg-1d": "deeprg.experiments.vrg_1d",
     "learned-rg": "deeprg.experiments.learned_rg",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
+    "finite-size-scaling": "deeprg.experiments.finite_size_scaling",
 }
 
 
