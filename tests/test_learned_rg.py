@@ -226,6 +226,9 @@ def test_rbm_flow_verdicts_reach_every_outcome():
         distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.15}})[0] == "not supported"
     )
     assert distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.3}})[0] == "inconclusive"
+    big_seed_error = distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.7}}, error=0.3)
+    assert big_seed_error[0] == "inconclusive"
+    assert max_specific_heat_verdict(2.6, 2.36, error=0.1)[0] == "supported"
 
     assert max_specific_heat_verdict(2.4, 2.36)[0] == "supported"
     assert max_specific_heat_verdict(3.8, 2.36)[0] == "not supported"

@@ -118,7 +118,10 @@ def exponent_verdict(
     exceeds ``max_err`` (the numerics did not resolve it); otherwise not supported."""
     vals = (y_T, y_T_err, y_h, y_h_err)
     if not all(math.isfinite(v) for v in vals) or y_T_err > max_err or y_h_err > max_err:
-        return "inconclusive", f"an exponent is not finite or its error exceeds {max_err} (large jackknife errors, or training seeds that disagree)"
+        return (
+            "inconclusive",
+            f"an exponent is not finite or its error exceeds {max_err} (large jackknife errors, or training seeds that disagree)",
+        )
     dT, dh = abs(y_T - 1.0), abs(y_h - 15 / 8)
     ok_T, ok_h = dT <= tol_T + 2 * y_T_err, dh <= tol_h + 2 * y_h_err
     if ok_T and ok_h:

@@ -113,7 +113,7 @@ def _parse_distribution(d: str):
 def flows_to_tc_verdict(
     endpoints: dict, t_c: float, *, tol: float = 0.1, converged: bool = True
 ) -> tuple[str, str]:
-    """ "The flow goes to T_c": supported only when every training distribution's end point lies
+    """Claim "The flow goes to T_c": supported only when every training distribution's end point lies
     within T_c +- tol by every estimator. Inconclusive when the flow has not converged (or a value
     is missing); otherwise not supported, saying where it ends and whether the estimators agree.
 
@@ -134,21 +134,27 @@ def flows_to_tc_verdict(
     return "not supported", "; ".join(parts)
 
 
-def distribution_dependence_verdict(endpoints: dict, *, tol: float = 0.1) -> tuple[str, str]:
-    """ "The end point is set by the training distribution" (Veiga & Vicente 2020): supported when
-    the energy temperatures of different distributions (one hidden size) differ by more than
-    3 tol; not supported when they all agree within tol; inconclusive in between or when values
-    are missing.
+def distribution_dependence_verdict(
+    endpoints: dict, *, tol: float = 0.1, error: float = 0.0
+) -> tuple[str, str]:
+    """The claim "the end point is set by the training distribution" (Veiga & Vicente 2020):
+    supported when the energy temperatures of different distributions (one hidden size) differ
+    by more than 3 tol + 2 error (error: the largest standard error over training seeds); not
+    supported when they all agree within tol; inconclusive in between or when values are
+    missing.
 
     Args:
         endpoints: {distribution: {estimator: T}} for one hidden size.
     """
     ts = [est.get("energy", float("nan")) for est in endpoints.values()]
-    if len(ts) < 2 or not all(math.isfinite(t) for t in ts):
+    if len(ts) < 2 or not all(math.isfinite(t) for t in ts) or not math.isfinite(error):
         return "inconclusive", "fewer than two finite end points"
     spread = max(ts) - min(ts)
-    if spread > 3 * tol:
-        return "supported", f"the end points move by {spread:.2f} with the training distribution"
+    if spread > 3 * tol + 2 * error:
+        return (
+            "supported",
+            f"the end points move by {spread:.2f} with the training distribution (seed error {error:.2f})",
+        )
     if spread <= tol:
         return "not supported", f"the end points agree within {spread:.2f}"
     return "inconclusive", f"a spread of {spread:.2f} lies between {tol} and {3 * tol}"

@@ -66,7 +66,7 @@ COUPLING_TOL = 0.05
 
 # --- pure verdict functions ---------------------------------------------------------------------
 def representable_verdict(kl_opt: float, converged: bool, *, tol: float = KL_EXACT) -> tuple[str, str]:
-    """ "An RBM with N/2 hidden spins represents the chain exactly": supported when the optimum
+    """Claim "An RBM with N/2 hidden spins represents the chain exactly": supported when the optimum
     KL* <= tol; not supported when the optimisation converged above it; inconclusive otherwise."""
     if not math.isfinite(kl_opt):
         return "inconclusive", "no finite optimum"
@@ -81,7 +81,7 @@ def representable_verdict(kl_opt: float, converged: bool, *, tol: float = KL_EXA
 
 
 def reaches_optimum_verdict(kl_trained: float, kl_opt: float, *, tol: float = KL_GAP) -> tuple[str, str]:
-    """ "Training on samples reaches the representable optimum": supported when
+    """Claim "Training on samples reaches the representable optimum": supported when
     KL_trained - KL* <= tol, not supported above, inconclusive when a value is missing."""
     if not (math.isfinite(kl_trained) and math.isfinite(kl_opt)):
         return "inconclusive", "a KL value is missing"
@@ -108,7 +108,7 @@ def hidden_chain_distance(couplings: dict, m: int, k_prime: float) -> tuple[floa
 def learned_decimation_verdict(
     kl: float, pair_distance: float, other_max: float, *, kl_tol: float = KL_GAP, tol: float = COUPLING_TOL
 ) -> tuple[str, str]:
-    """ "The network performs decimation": its visible marginal matches the chain (KL <= kl_tol)
+    """Claim "The network performs decimation": its visible marginal matches the chain (KL <= kl_tol)
     and its hidden marginal is the decimated ring (pair distance and other couplings <= tol).
     Supported for the exact decimation network; not supported when either fails; inconclusive
     when a value is missing."""
@@ -138,6 +138,13 @@ def optimal_rbm_kl(
     V = torch.as_tensor(state_spins(np.arange(1 << n), n).astype(np.float64))
     p = log_p.exp()
     runs, best, best_conv = [], math.inf, False
+    with torch_threads(1):
+        runs, best, best_conv = _optimise(V, p, log_p, n, n_hidden, restarts, steps, seed)
+    return {"kl": max(best, 0.0), "converged": bool(best_conv), "runs": runs}
+
+
+def _optimise(V, p, log_p, n, n_hidden, restarts, steps, seed):
+    runs, best, best_conv = [], math.inf, False
     for r in range(restarts):
         g = torch.Generator().manual_seed(seed + r)
         W = (0.5 * torch.randn(n, n_hidden, generator=g, dtype=torch.float64)).requires_grad_(True)
@@ -157,7 +164,7 @@ def optimal_rbm_kl(
         runs.append(trace[-1])
         if trace[-1] < best:
             best, best_conv = trace[-1], conv
-    return {"kl": max(best, 0.0), "converged": bool(best_conv), "runs": runs}
+    return runs, best, best_conv
 
 
 def run(config: Config, ctx: RunContext) -> Result:
