@@ -199,7 +199,8 @@ def run(config: Config, ctx: RunContext) -> Result:
             )
         return rows
 
-    rows = ctx.step("exact_decimation", exact)
+    with torch_threads(1):
+        rows = ctx.step("exact_decimation", exact)
     res.tables["exact decimation RBM"] = rows
     err = max(abs(r["K_prime_rg"] - r["K_prime_exact"]) for r in rows)
     res.metric("max_K_prime_error", err, exact=0.0)
