@@ -21,6 +21,7 @@ RANK = {
     "nn": 5,
     "vrg": 6,
     "cheap": 6,
+    "hopfield": 6,
     "experiments": 7,
     "report": 8,
     "cli": 9,
