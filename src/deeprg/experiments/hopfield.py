@@ -67,14 +67,14 @@ class Config(ExperimentConfig):
     spurious_sets: int = 2
     spurious_starts: int = 150
     rbm_n: int = 100
-    rbm_alphas: tuple[float, ...] = (0.03, 0.05, 0.08, 0.11)
+    rbm_alphas: tuple[float, ...] = (0.05, 0.08, 0.11)
     rbm_sets: int = 3
     rbm_starts: int = 150
     rbm_copies: int = 50
     rbm_noise: float = 0.05
-    rbm_updates: int = 2000
+    rbm_updates: int = 1500
     rbm_k: int = 5
-    rbm_lr: float = 0.05
+    rbm_lr: float = 0.1
     equivalence_n: int = 12
     equivalence_p: int = 3
     equivalence_betas: tuple[float, ...] = (0.5, 1.0, 2.0)
@@ -113,7 +113,7 @@ PRESETS = {
         spurious_sets=5,
         spurious_starts=400,
         rbm_n=200,
-        rbm_alphas=(0.02, 0.03, 0.05, 0.08, 0.11, 0.14),
+        rbm_alphas=(0.03, 0.05, 0.08, 0.11, 0.14),
         rbm_sets=5,
         rbm_starts=400,
         rbm_updates=6000,
@@ -281,7 +281,7 @@ def _spurious(config: Config) -> dict:
 
 
 def _train_rbm(xi: np.ndarray, config: Config, seed: int) -> RBM:
-    """Binary RBM (P hidden units) trained by PCD on noisy copies of the patterns."""
+    """Binary RBM (P hidden units) trained by CD-k on noisy copies of the patterns."""
     p, n = xi.shape
     rng = np.random.default_rng([config.seed, 11, seed])
     reps = np.repeat(xi, config.rbm_copies, axis=0)
@@ -291,7 +291,7 @@ def _train_rbm(xi: np.ndarray, config: Config, seed: int) -> RBM:
     epochs = max(1, math.ceil(config.rbm_updates * batch / len(data)))
     rbm = RBM(n, p, seed=seed)
     cfg = TrainConfig(
-        method="pcd",
+        method="cd",
         k=config.rbm_k,
         epochs=epochs,
         lr=config.rbm_lr,
@@ -494,7 +494,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 f"alpha {r['alpha']:.2f}: {r['hopfield_spurious']:.2f} vs {r['rbm_spurious']:.2f} (RBM stores {r['rbm_stored']:.2f})"
                 for r in rr
             ),
-            comparison="the Hebbian Hopfield network on the same patterns (equal alpha); an RBM with as many binary hidden units as patterns, trained by PCD on noisy copies",
+            comparison="the Hebbian Hopfield network on the same patterns (equal alpha); an RBM with as many binary hidden units as patterns, trained by CD-k on noisy copies",
             verdict=v,
             reason=why,
             id="rbm_fewer_spurious",
@@ -638,7 +638,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 Series(
                     [r["alpha"] for r in rr],
                     [r["rbm_spurious"] for r in rr],
-                    label="RBM, binary hidden units (PCD)",
+                    label="RBM, binary hidden units (CD-k)",
                     yerr=[r["rbm_error"] for r in rr],
                     style="points",
                 ),

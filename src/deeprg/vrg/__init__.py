@@ -10,6 +10,14 @@ from deeprg.vrg._analysis import (
 )
 from deeprg.vrg._decimation import bond_rbm, decimation_operator, exact_k_prime
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
+from deeprg.vrg._translation import (
+    center_on_torus,
+    circular_centroid,
+    max_cross_correlation,
+    phase_randomized,
+    translation_null,
+    translation_score,
+)
 
 __all__ = [
     "Defect",
@@ -17,10 +25,16 @@ __all__ = [
     "analyze_network",
     "assign_to_coarse_lattice",
     "bond_rbm",
+    "center_on_torus",
+    "circular_centroid",
     "decimation_operator",
     "estimate_ising_mapping",
     "exact_k_prime",
     "layer_locality",
     "locality",
+    "max_cross_correlation",
+    "phase_randomized",
     "receptive_fields",
+    "translation_null",
+    "translation_score",
 ]
