@@ -102,6 +102,9 @@ def test_translation_score_high_for_translates_low_for_random_fields():
     # surrogates keep each field's power spectrum
     p = phase_randomized(noisy, seed=3)
     np.testing.assert_allclose(np.abs(np.fft.fft2(p)), np.abs(np.fft.fft2(noisy)), atol=1e-10)
+    # the same field many times at one position is duplicates, not translates
+    dup = translation_score(np.repeat(shape[None], 6, axis=0) + 0.01 * rng.standard_normal((6, L, L)))
+    assert np.isnan(dup["score"]) and dup["duplicate_fraction"] == 1.0
     # a weight matrix (n_visible, n_hidden) is read as fields; dead units are set aside
     W = np.concatenate([noisy.reshape(8, -1).T, 1e-6 * rng.standard_normal((L * L, 2))], axis=1)
     s2 = translation_score(W, (L, L))

@@ -24,6 +24,7 @@ REGISTRY = {
     "vrg-1d": "deeprg.experiments.vrg_1d",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
     "hopfield": "deeprg.experiments.hopfield",
+    "convolution": "deeprg.experiments.convolution",
 }
 
 

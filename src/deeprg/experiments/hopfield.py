@@ -11,7 +11,7 @@ Renormalization Group"): capacity, spurious states, and whether an RBM avoids th
 - The Hopfield network is exactly an RBM with Gaussian hidden units, one per pattern (Barra,
   Bernacchia, Santucci & Contucci 2012, arXiv:1105.2790): checked by enumeration.
 - Martin's claim that an RBM trained on the same patterns does not produce the spurious memories:
-  an RBM with binary hidden units, as many as patterns, trained (PCD) on noisy copies of the
+  an RBM with binary hidden units, as many as patterns, trained (CD-k) on noisy copies of the
   patterns, and zero-temperature descent on its free energy F(v) from the same random starts.
 """
 

@@ -12,8 +12,11 @@ comes, with a measure that a control can push either way:
   cross-correlation |sum_x w_j(x) w_k(x + tau)| / (|w_j| |w_k|) (by FFT). The absolute value
   makes a field and its negative equivalent: flipping a binary hidden unit (h -> 1 - h) negates
   its weights and leaves p(v) unchanged.
-- the layer's score is the mean over pairs of live fields (norm >= 10% of the largest);
-  the centred score is the same correlation at zero shift after centring.
+- the layer's score is the mean over pairs of live fields (norm >= 10% of the largest) whose
+  centroids are at least one lattice spacing apart: identical fields at one position are
+  duplicates, not translates (a layer that learned one field many times is not a
+  convolution), and are counted separately; the centred score is the same correlation at
+  zero shift after centring.
 
 Controls: surrogate fields with each field's own power spectrum and random phases (what the
 score is for fields with the same spatial scales but no common shape), and fields learned from
@@ -77,30 +80,52 @@ def max_cross_correlation(fields) -> np.ndarray:
     return np.abs(cc).max(axis=(2, 3))
 
 
-def translation_score(fields, shape=None, *, dead: float = 0.1) -> dict:
+def _torus_distance(a, b, shape) -> float:
+    d = [min(abs(x - y), n - abs(x - y)) for x, y, n in zip(a, b, shape, strict=True)]
+    return float(np.hypot(*d))
+
+
+def translation_score(fields, shape=None, *, dead: float = 0.1, min_distance: float = 1.0) -> dict:
     """The translation structure of one layer.
 
     Args:
         fields: (n, L, M) images, or a weight matrix (n_visible, n_hidden) with ``shape``.
         dead: fields with norm below this fraction of the largest are set aside.
 
-    Returns 'score' (mean max cross-correlation over pairs of live fields), 'centered_score'
-    (mean |correlation| at zero shift after centring each field), 'n_live', 'n_dead'; scores
-    are nan with fewer than 2 live fields.
+        min_distance: pairs whose centroids are closer than this (lattice units) are
+            duplicates and left out of the scores.
+
+    Returns 'score' (mean max cross-correlation over pairs of live fields at distinct
+    positions), 'centered_score' (mean |correlation| at zero shift after centring each
+    field), 'n_live', 'n_dead', 'n_pairs', 'duplicate_fraction' (of all live pairs); scores are
+    nan when no pair qualifies.
     """
     f = _as_fields(fields, shape)
     norm = np.sqrt(((f - f.mean(axis=(1, 2), keepdims=True)) ** 2).sum(axis=(1, 2)))
     live = norm >= dead * norm.max() if norm.max() > 0 else np.zeros(len(f), dtype=bool)
     f = f[live]
     out = {"n_live": int(live.sum()), "n_dead": int((~live).sum())}
+    nan = {"score": float("nan"), "centered_score": float("nan")}
     if len(f) < 2:
-        return {**out, "score": float("nan"), "centered_score": float("nan")}
-    iu = np.triu_indices(len(f), 1)
-    out["score"] = float(max_cross_correlation(f)[iu].mean())
+        return {**out, **nan, "n_pairs": 0, "duplicate_fraction": float("nan")}
+    iu, ju = np.triu_indices(len(f), 1)
+    cents = [circular_centroid(x) for x in f]
+    apart = np.array(
+        [
+            _torus_distance(cents[i], cents[j], f.shape[1:]) >= min_distance
+            for i, j in zip(iu, ju, strict=True)
+        ]
+    )
+    out["n_pairs"] = int(apart.sum())
+    out["duplicate_fraction"] = float(1.0 - apart.mean())
+    if not apart.any():
+        return {**out, **nan}
+    iu, ju = iu[apart], ju[apart]
+    out["score"] = float(max_cross_correlation(f)[iu, ju].mean())
     c = np.stack([center_on_torus(x) for x in f])
     c = c - c.mean(axis=(1, 2), keepdims=True)
     c /= np.sqrt((c * c).sum(axis=(1, 2)))[:, None, None]
-    out["centered_score"] = float(np.abs(np.einsum("ixy,jxy->ij", c, c))[iu].mean())
+    out["centered_score"] = float(np.abs(np.einsum("ixy,jxy->ij", c, c))[iu, ju].mean())
     return out
 
 
@@ -126,4 +151,10 @@ def translation_null(fields, shape=None, *, draws: int = 10, seed: int = 0, dead
     rng = np.random.default_rng(seed)
     scores = [translation_score(phase_randomized(f, rng), dead=0.0)["score"] for _ in range(draws)]
     scores = np.asarray(scores)
-    return {"score": float(np.mean(scores)), "spread": float(np.std(scores, ddof=1)) if draws > 1 else 0.0}
+    scores = scores[np.isfinite(scores)]
+    if scores.size == 0:
+        return {"score": float("nan"), "spread": float("nan")}
+    return {
+        "score": float(np.mean(scores)),
+        "spread": float(np.std(scores, ddof=1)) if scores.size > 1 else 0.0,
+    }
