@@ -47,7 +47,7 @@ _BIB = {
   author = {Martin, Charles H.}, title = {Why Deep Learning Works II: the Renormalization Group},
   howpublished = {blog post, calculatedcontent.com}, year = {2015}}""",
     "pai": """@misc{pai,
-  author = {Pai, Sunil}, title = {Convolutional neural networks arise from Ising models and
+  author = {Pai}, title = {Convolutional neural networks arise from Ising models and
   restricted Boltzmann machines}, howpublished = {online article}}""",
 }
 
