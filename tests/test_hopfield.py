@@ -196,5 +196,9 @@ def test_capacity_helpers():
     ov = out["overlap"]
     assert ov.shape == (2, 2, 4)
     assert np.nanmean(ov[0]) > 0.95 and np.nanmean(ov[1]) < 0.8
+    st = capacity_trials(100, [0.3], n_sets=1, n_starts=4, seed=1, rule="storkey")
+    assert np.nanmean(st["overlap"]) > np.nanmean(ov[1])  # Storkey stores more
+    net = Hopfield(random_patterns(5, 100, np.random.default_rng([1, 100, 0])), "storkey")
+    np.testing.assert_allclose(net.couplings, storkey_couplings(net.patterns), atol=1e-12)
     est, err = crossing_with_error(out["alphas"], ov, n_boot=20)
     assert 0.05 < est < 0.3 and err >= 0

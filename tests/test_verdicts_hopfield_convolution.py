@@ -35,6 +35,7 @@ def test_capacity_verdict():
         == ALL
     )
     assert verdict_capacity(np.nan, np.nan, 5)[0] == "inconclusive"
+    assert verdict_capacity(0.140, 0.003, 4, control_separates=False)[0] == "inconclusive"
 
 
 def test_overlap_verdict():

@@ -62,6 +62,7 @@ class Config(ExperimentConfig):
     alphas: tuple[float, ...] = tuple(float(a) for a in np.round(np.arange(0.10, 0.2001, 0.01), 3))
     pattern_sets: int = 4
     starts_per_set: int = 6
+    storkey_n: int = 500
     spurious_n: int = 400
     spurious_alphas: tuple[float, ...] = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.16, 0.2)
     spurious_sets: int = 2
@@ -87,6 +88,7 @@ class Config(ExperimentConfig):
         )
         self._require("pattern_sets", self.pattern_sets >= 2, ">= 2 (errors over pattern sets)")
         self._require("starts_per_set", self.starts_per_set >= 1, ">= 1")
+        self._require("storkey_n", self.storkey_n >= 20, ">= 20")
         self._require("spurious_n", self.spurious_n >= 20, ">= 20")
         self._require("spurious_starts", self.spurious_starts >= 10, ">= 10")
         self._require("rbm_n", 10 <= self.rbm_n <= 1000, "in 10..1000")
@@ -122,8 +124,19 @@ PRESETS = {
 
 
 # -- verdicts (pure functions of the measurements) ----------------------------------------------
-def verdict_capacity(alpha_c: float, error: float, n_points: int) -> tuple[str, str]:
-    """alpha_c extrapolated from >= 3 sizes against 0.138 (+- 2 sigma + the RSB allowance)."""
+def verdict_capacity(
+    alpha_c: float, error: float, n_points: int, control_separates: bool = True
+) -> tuple[str, str]:
+    """alpha_c extrapolated from >= 3 sizes against 0.138 (+- 2 sigma + the RSB allowance).
+
+    ``control_separates``: the same measurement on a Storkey network (a larger capacity) gave
+    a larger alpha_50; if not, the measurement cannot tell capacities apart: 'inconclusive'.
+    """
+    if not control_separates:
+        return (
+            "inconclusive",
+            "the Storkey-rule control does not show a larger capacity: the measurement cannot separate rules",
+        )
     if n_points < 3 or not np.isfinite(alpha_c) or not np.isfinite(error):
         return "inconclusive", f"only {n_points} sizes have a retrieval crossing on the grid; need 3"
     if error > 0.02:
@@ -267,6 +280,37 @@ def _capacity(config: Config) -> dict:
     return out
 
 
+def _storkey_control(config: Config) -> dict:
+    t = capacity_trials(
+        config.storkey_n,
+        config.alphas,
+        n_sets=config.pattern_sets,
+        n_starts=config.starts_per_set,
+        seed=config.seed,
+        rule="storkey",
+    )
+    ov = t["overlap"]
+    a50, a50_err = crossing_with_error(t["alphas"], ov, success=SUCCESS, seed=config.seed)
+    ok = np.where(np.isnan(ov), np.nan, (ov >= SUCCESS).astype(float))
+    return {
+        "n": config.storkey_n,
+        "alphas": t["alphas"],
+        "retrieval_fraction": np.nanmean(ok, axis=(1, 2)).tolist(),
+        "alpha50": a50,
+        "alpha50_error": a50_err,
+    }
+
+
+def _capacity_at(cap: dict, n: int, config: Config) -> tuple[float, float]:
+    """The Hebbian alpha_50 and its error at size n, computing it if n is not among the sizes."""
+    if str(n) in cap:
+        return cap[str(n)]["alpha50"], cap[str(n)]["alpha50_error"]
+    t = capacity_trials(
+        n, config.alphas, n_sets=config.pattern_sets, n_starts=config.starts_per_set, seed=config.seed
+    )
+    return crossing_with_error(t["alphas"], t["overlap"], success=SUCCESS, seed=config.seed)
+
+
 def _spurious(config: Config) -> dict:
     rows = []
     n = config.spurious_n
@@ -389,6 +433,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     torch.set_num_threads(1)
     res = Result()
     cap = ctx.step("capacity", lambda: _capacity(config))
+    storkey = ctx.step("storkey_control", lambda: _storkey_control(config))
     spur = ctx.step("spurious", lambda: _spurious(config))
     rbmc = ctx.step("rbm_comparison", lambda: _rbm_comparison(config))
     equiv = ctx.step("equivalence", lambda: _equivalence(config))
@@ -408,7 +453,23 @@ def run(config: Config, ctx: RunContext) -> Result:
         exact=ALPHA_C,
         note="alpha_50(N) = alpha_c + a N^-1/2",
     )
-    v, why = verdict_capacity(fit["alpha_c"], fit["alpha_c_error"], n_points)
+    hebb_same = _capacity_at(cap, storkey["n"], config)
+    s50, s50e = storkey["alpha50"], storkey["alpha50_error"]
+    if np.isfinite(hebb_same[0]):
+        # a Storkey curve that never falls through 1/2 on the grid lies beyond its largest alpha
+        separates = (not np.isfinite(s50) and storkey["retrieval_fraction"][-1] >= 0.5) or (
+            np.isfinite(s50)
+            and s50 - hebb_same[0] > 2 * math.hypot(s50e if np.isfinite(s50e) else 0.0, hebb_same[1])
+        )
+    else:
+        separates = True  # no Hebbian reference at that size: the control is not applicable
+    res.metric(
+        f"storkey_alpha50_N{storkey['n']}",
+        s50,
+        s50e,
+        note="control: Storkey's rule stores more; nan = retrieval above 1/2 on the whole grid",
+    )
+    v, why = verdict_capacity(fit["alpha_c"], fit["alpha_c_error"], n_points, separates)
     res.claims.append(
         Claim(
             claim="A Hebbian Hopfield network retrieves its patterns up to alpha_c = P/N ~ 0.138, where retrieval breaks down.",
@@ -420,7 +481,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 if np.isfinite(a)
             )
             + f"; extrapolated alpha_c = {fit['alpha_c']:.4f} ± {fit['alpha_c_error']:.4f} (chi2 {fit['chi2']:.1f}/{fit['dof']})",
-            comparison=f"replica-symmetric alpha_c = {ALPHA_C:.4f} (0.144 with replica-symmetry breaking)",
+            comparison=f"replica-symmetric alpha_c = {ALPHA_C:.4f} (0.144 with replica-symmetry breaking); control: the Storkey rule at N = {storkey['n']} (alpha_50 = {s50:.3f}, retrieval fraction {storkey['retrieval_fraction'][-1]:.2f} at alpha = {storkey['alphas'][-1]:.2f})",
             verdict=v,
             reason=why,
             id="capacity",
@@ -594,9 +655,17 @@ def run(config: Config, ctx: RunContext) -> Result:
             title="Fraction of trials that retrieve (final overlap >= 0.8)",
             xlabel="alpha = P/N",
             ylabel="retrieval fraction",
-            series=tuple(
-                Series(c["alphas"], c["retrieval_fraction"], label=f"N = {n}", style="points")
-                for n, c in cap.items()
+            series=(
+                *(
+                    Series(c["alphas"], c["retrieval_fraction"], label=f"N = {n}", style="points")
+                    for n, c in cap.items()
+                ),
+                Series(
+                    storkey["alphas"],
+                    storkey["retrieval_fraction"],
+                    label=f"Storkey rule, N = {storkey['n']} (control)",
+                    style="dashed",
+                ),
             ),
             vlines=((ALPHA_C, "alpha_c (RS)"),),
             hlines=((0.5, ""),),

@@ -29,8 +29,12 @@ def capacity_trials(
     n_starts: int = 16,
     seed: int = 0,
     max_sweeps: int = 200,
+    rule: str = "hebbian",
 ) -> dict:
-    """Final overlaps of retrieval started at stored patterns, Hebbian rule.
+    """Final overlaps of retrieval started at stored patterns.
+
+    rule: 'hebbian' (couplings grown by outer products) or 'storkey' (Storkey's incremental
+    rule applied pattern by pattern; a control whose capacity is larger).
 
     Returns 'alphas' (realised P/N), 'P' (int (A,)), 'overlap' float64 (A, n_sets, n_starts)
     (nan where P < n_starts leaves a slot empty), 'converged' (fraction of trials that reached a
@@ -39,6 +43,8 @@ def capacity_trials(
     alphas = np.asarray(alphas, dtype=np.float64)
     if n_units < 2 or np.any(alphas <= 0) or n_sets < 1 or n_starts < 1:
         raise InputError("need N >= 2, alphas > 0, n_sets >= 1 and n_starts >= 1")
+    if rule not in ("hebbian", "storkey"):
+        raise InputError(f"rule must be 'hebbian' or 'storkey', got {rule!r}")
     Ps = np.maximum(1, np.round(alphas * n_units).astype(np.int64))
     order = np.argsort(Ps)
     p_max = int(Ps.max())
@@ -51,11 +57,21 @@ def capacity_trials(
         p_done = 0
         for a in order:
             P = int(Ps[a])
-            if P > p_done:
+            if P > p_done and rule == "hebbian":
                 J += (x[p_done:P].T @ x[p_done:P]).astype(np.float64)
                 np.fill_diagonal(J, 0.0)
-                p_done = P
-            net = Hopfield._from_scaled_couplings(xi[:P], J, float(n_units))
+            elif P > p_done:  # Storkey (1997), one pattern at a time, J itself (scale 1)
+                for mu in range(p_done, P):
+                    v = xi[mu].astype(np.float64)
+                    h = J @ v
+                    J += (np.outer(v, v) - np.outer(v, h) - np.outer(h, v) + 2.0 * J) / n_units
+                    np.fill_diagonal(J, 0.0)
+            p_done = max(p_done, P)
+            if rule == "hebbian":
+                net = Hopfield._from_scaled_couplings(xi[:P], J, float(n_units))
+            else:
+                net = Hopfield._from_scaled_couplings(xi[:P], J.copy(), 1.0)
+                net.rule = "storkey"
             n_s = min(P, n_starts)
             res = retrieve(net, xi[:n_s], max_sweeps=max_sweeps, seed=[seed, n_units, k, P])
             m = (res.states.astype(np.float32) * xi[:n_s].astype(np.float32)).mean(1)
