@@ -97,6 +97,15 @@ def test_weight_sharing_verdict():
     assert verdict_weight_sharing(-0.1, 0.002, -0.1, 0.01)[0] == "not supported"
     assert verdict_weight_sharing(0.001, 0.002, 0.0, 0.01)[0] == "inconclusive"  # control cannot say no
     assert verdict_weight_sharing(np.nan, 0.002, -0.1, 0.01)[0] == "inconclusive"
+    assert verdict_weight_sharing(0.001, 0.002, -0.1, 0.01, max_control_loss=0.001)[0] == "inconclusive"
+
+
+def test_symmetrization_gap_is_zero_without_permutation():
+    from deeprg.experiments.convolution import symmetrization_gap
+
+    assert abs(symmetrization_gap(3, 0.44, np.arange(9))) < 1e-12
+    gap = symmetrization_gap(3, 0.44, np.array([4, 0, 8, 2, 6, 1, 7, 3, 5]))
+    assert gap > 1e-3
 
 
 @pytest.mark.parametrize(
