@@ -157,6 +157,12 @@ def test_replica_symmetric_theory_values():
     xi = random_patterns(3, 20000, seed=5)
     mix = np.sign(xi.sum(0)).astype(np.int8)
     np.testing.assert_allclose(overlaps(xi, mix)[0], 0.5, atol=0.02)
+    # energy -3/8 per unit also with many other patterns: cross-talk and zero diagonal cancel
+    xi = random_patterns(200, 10000, seed=6)
+    for n in (1, 3):
+        s = np.sign(xi[:n].sum(0)).astype(np.int8)
+        m = overlaps(xi, s)[0]
+        assert -0.5 * (m**2).sum() + 200 / 20000 == pytest.approx(mixture_energy(n), abs=0.01)
     with pytest.raises(InputError):
         mixture_overlap(2)
 

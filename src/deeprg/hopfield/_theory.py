@@ -12,9 +12,10 @@ Steffan & Kuehn 1994, Z. Phys. B 95:249.)
 
 Symmetric mixtures of an odd number n of patterns, s = sign(xi^1 + ... + xi^n), have, for
 random patterns and N -> infinity, the overlap m_n = C(n-1, (n-1)/2) / 2^(n-1) with each
-of them (1/2 for n = 3, 3/8 for n = 5) and the energy per unit E/N = -(n/2) m_n^2 (+ alpha/2
-from the zero diagonal): -1/2 for a pattern, -3/8 for a 3-mixture, -45/128 for a 5-mixture
-(Amit, Gutfreund & Sompolinsky 1985, PRA 32:1007).
+of them (1/2 for n = 3, 3/8 for n = 5) and the energy per unit E/N = -(n/2) m_n^2: -1/2 for a
+pattern, -3/8 for a 3-mixture, -45/128 for a 5-mixture (Amit, Gutfreund & Sompolinsky 1985,
+PRA 32:1007). With H = -(N/2) sum_mu m_mu^2 + P/2, the P - n other patterns add
+-(1/2) sum m_mu^2 ~ -alpha/2 of random cross-talk, which the zero diagonal's +alpha/2 cancels.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def mixture_overlap(n: int) -> float:
     return math.comb(n - 1, (n - 1) // 2) / 2.0 ** (n - 1)
 
 
-def mixture_energy(n: int, alpha: float = 0.0) -> float:
-    """Energy per unit of the symmetric n-mixture as N -> infinity at small alpha:
-    -(n/2) m_n^2 + alpha/2 (the second term from J_ii = 0)."""
-    return -0.5 * n * mixture_overlap(n) ** 2 + 0.5 * alpha
+def mixture_energy(n: int) -> float:
+    """Energy per unit -(n/2) m_n^2 of the symmetric n-mixture (n = 1: a pattern) as
+    N -> infinity; the zero diagonal's +alpha/2 cancels the random cross-talk of the other
+    patterns, so it holds at small alpha too (relaxation at larger alpha lowers it)."""
+    return -0.5 * n * mixture_overlap(n) ** 2
