@@ -25,6 +25,8 @@ REGISTRY = {
     "learned-rg": "deeprg.experiments.learned_rg",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
     "finite-size-scaling": "deeprg.experiments.finite_size_scaling",
+    "hopfield": "deeprg.experiments.hopfield",
+    "convolution": "deeprg.experiments.convolution",
 }
 
 

@@ -18,6 +18,14 @@ from deeprg.vrg._learned_map import (
     train_rbm_map,
 )
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
+from deeprg.vrg._translation import (
+    center_on_torus,
+    circular_centroid,
+    max_cross_correlation,
+    phase_randomized,
+    translation_null,
+    translation_score,
+)
 
 __all__ = [
     "Defect",
@@ -26,6 +34,8 @@ __all__ = [
     "analyze_network",
     "assign_to_coarse_lattice",
     "bond_rbm",
+    "center_on_torus",
+    "circular_centroid",
     "decimation_operator",
     "estimate_ising_mapping",
     "exact_k_prime",
@@ -33,8 +43,12 @@ __all__ = [
     "layer_locality",
     "learned_rbm_levels",
     "locality",
+    "max_cross_correlation",
+    "phase_randomized",
     "place_on_coarse_lattice",
     "receptive_fields",
     "torch_threads",
     "train_rbm_map",
+    "translation_null",
+    "translation_score",
 ]
