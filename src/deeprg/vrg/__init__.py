@@ -20,6 +20,14 @@ from deeprg.vrg._graph import (
     random_regular_graph,
     sample_graph_ising,
 )
+from deeprg.vrg._learned_map import (
+    RBMBlockMap,
+    field_centroids,
+    learned_rbm_levels,
+    place_on_coarse_lattice,
+    torch_threads,
+    train_rbm_map,
+)
 from deeprg.vrg._locality import (
     bootstrap_difference,
     bootstrap_mean,
@@ -32,9 +40,18 @@ from deeprg.vrg._locality import (
     window_share,
 )
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
+from deeprg.vrg._translation import (
+    center_on_torus,
+    circular_centroid,
+    max_cross_correlation,
+    phase_randomized,
+    translation_null,
+    translation_score,
+)
 
 __all__ = [
     "Defect",
+    "RBMBlockMap",
     "RGMapping",
     "analyze_network",
     "assign_to_coarse_lattice",
@@ -42,6 +59,8 @@ __all__ = [
     "bond_rbm",
     "bootstrap_difference",
     "bootstrap_mean",
+    "center_on_torus",
+    "circular_centroid",
     "covariance_fields",
     "cross_entropy_per_unit",
     "dead_units",
@@ -49,6 +68,7 @@ __all__ = [
     "effective_radius",
     "estimate_ising_mapping",
     "exact_k_prime",
+    "field_centroids",
     "graph_distances",
     "graph_edges",
     "graph_ising_energy",
@@ -56,12 +76,20 @@ __all__ = [
     "kl_per_spin",
     "layer_locality",
     "layer_locality_metrics",
+    "learned_rbm_levels",
     "locality",
+    "max_cross_correlation",
     "model_correlations",
     "participation_ratio",
+    "phase_randomized",
+    "place_on_coarse_lattice",
     "r_hat",
     "random_regular_graph",
     "receptive_fields",
     "sample_graph_ising",
+    "torch_threads",
+    "train_rbm_map",
+    "translation_null",
+    "translation_score",
     "window_share",
 ]
