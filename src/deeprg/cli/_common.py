@@ -45,16 +45,43 @@ def run_cli(group: click.Group, argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("deeprg: interrupted", err=True)
         return 130
-    except Exception as exc:
-        if os.environ.get("DEEPRG_DEBUG"):
-            traceback.print_exc()
+    except OSError as exc:
+        code = _os_error_exit(exc)
+        if code is None:
+            return _internal_error(exc)
+        return code
+    except MemoryError:
         click.echo(
-            f"deeprg: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
-            "(set DEEPRG_DEBUG=1 for a traceback, and please report it)",
+            "deeprg: error: out of memory; use smaller sizes "
+            "(sizes are checked against `deeprg --max-memory SIZE` before work starts)",
             err=True,
         )
-        return EXIT_INTERNAL
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        return _internal_error(exc)
     return EXIT_OK
+
+
+def _internal_error(exc: BaseException) -> int:
+    if os.environ.get("DEEPRG_DEBUG"):
+        traceback.print_exception(exc)
+    click.echo(
+        f"deeprg: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+        "(set DEEPRG_DEBUG=1 for a traceback, and please report it)",
+        err=True,
+    )
+    return EXIT_INTERNAL
+
+
+def _os_error_exit(exc: OSError) -> int | None:
+    """Operating-system refusals (permission, read-only, disk full...) are exit 2, one line."""
+    from deeprg.utils._atomic import OUTPUT_ERRNOS
+
+    if exc.errno not in OUTPUT_ERRNOS:
+        return None
+    where = f" {exc.filename}" if exc.filename else ""
+    click.echo(f"deeprg: error:{where} {_one_line(exc.strerror or str(exc))}", err=True)
+    return EXIT_BAD_INPUT
 
 
 def _one_line(text: str) -> str:
@@ -117,3 +144,98 @@ FINITE = FiniteFloat()
 def bad_input(message: str) -> InputError:
     """An :class:`InputError` for CLI-level checks (exit code 2)."""
     return InputError(message)
+
+
+# -- validators applied at the top of a command, before any work (issue: nothing let in) -----
+#: Seeds are stored as int64 (HDF5 attributes, torch generators).
+MAX_SEED = 2**63 - 1
+
+
+def output_file(path, option: str = "--out"):
+    """Check an output file before any work (see :func:`deeprg.utils.check_output_file`)."""
+    from deeprg.utils import check_output_file
+
+    return check_output_file(path, option)
+
+
+def output_dir(path, option: str = "--out", *, whole: bool = False):
+    """Check an output folder before any work; ``whole``: it is replaced as one unit."""
+    from deeprg.utils import check_output_dir
+
+    return check_output_dir(path, option, whole=whole)
+
+
+def check_seed(seed, option: str = "--seed") -> None:
+    """Seeds are None (drawn) or integers in [0, 2^63 - 1]."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise bad_input(f"{option} must be an integer in [0, 2^63 - 1], got {seed}")
+
+
+def check_count(value, option: str, minimum: int = 1, maximum: int | None = None) -> None:
+    """An integer option within [minimum, maximum] (None: no upper bound)."""
+    if value is None:
+        return
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise bad_input(f"{option} must be >= {minimum}{upper}, got {value}")
+
+
+def check_range(value, option: str, low: float, high: float, *, closed_high: bool = False) -> None:
+    """A float option in [low, high) (or [low, high] with ``closed_high``)."""
+    if value is None:
+        return
+    ok = low <= value <= high if closed_high else low <= value < high
+    if not ok:
+        bracket = "]" if closed_high else ")"
+        raise bad_input(f"{option} must lie in [{low:g}, {high:g}{bracket}, got {value}")
+
+
+def check_cost(what: str, **work) -> None:
+    """Refuse requests beyond the memory or time limit (see :mod:`deeprg.utils._limits`)."""
+    from deeprg.utils import check_cost as _check
+
+    _check(what, **work)
+
+
+def limits_options(func):
+    """``--max-memory`` and ``--max-hours`` on the root group: the overrides named by every
+    cost refusal. They are passed to the library through DEEPRG_MAX_MEMORY / DEEPRG_MAX_HOURS."""
+
+    def set_env(ctx, param, value):
+        if value is None:
+            return value
+        name = {"max_memory": "DEEPRG_MAX_MEMORY", "max_hours": "DEEPRG_MAX_HOURS"}[param.name]
+        if param.name == "max_memory":
+            from deeprg.utils import parse_size
+
+            parse_size(value)
+        elif not (math.isfinite(value) and value > 0):
+            raise click.BadParameter(f"must be a positive number of hours, got {value}")
+        old = os.environ.get(name)
+        os.environ[name] = str(value)
+
+        def restore():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+        ctx.call_on_close(restore)
+        return value
+
+    func = click.option(
+        "--max-hours",
+        type=float,
+        default=None,
+        expose_value=False,
+        callback=set_env,
+        help="Refuse requests estimated to run longer (default 48).",
+    )(func)
+    return click.option(
+        "--max-memory",
+        default=None,
+        expose_value=False,
+        callback=set_env,
+        metavar="SIZE",
+        help="Refuse requests needing more memory, e.g. 16G (default: 80% of available).",
+    )(func)
