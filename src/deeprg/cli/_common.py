@@ -229,7 +229,7 @@ def limits_options(func):
         default=None,
         expose_value=False,
         callback=set_env,
-        help="Refuse requests estimated to run longer (default 48).",
+        help="Refuse requests estimated to run longer (default 24).",
     )(func)
     return click.option(
         "--max-memory",
@@ -239,3 +239,84 @@ def limits_options(func):
         metavar="SIZE",
         help="Refuse requests needing more memory, e.g. 16G (default: 80% of available).",
     )(func)
+
+
+#: |K|, |h| above this freeze every spin and overflow e^{2K}-type terms; K_c = 0.44 in 2D.
+MAX_COUPLING = 100.0
+
+
+class CouplingFloat(FiniteFloat):
+    """A finite coupling (K, h, J) with |value| <= MAX_COUPLING."""
+
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        out = super().convert(value, param, ctx)
+        if abs(out) > MAX_COUPLING:
+            self.fail(
+                f"|{out:g}| is beyond {MAX_COUPLING:g}: every spin is frozen long before (K_c = 0.44), "
+                "and e^(2K) overflows",
+                param,
+                ctx,
+            )
+        return out
+
+
+COUPLING = CouplingFloat()
+
+
+def check_finite_result(data: dict, what: str) -> None:
+    """Refuse to print a result with nan/inf numbers: the input was outside the numerics' range."""
+    bad = [k for k, v in data.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise bad_input(f"{what}: {', '.join(bad)} overflow in float64 for these inputs; use smaller values")
+
+
+def check_sampling_cost(n_sites: int, n: int, chains, burn_in, decorrelate) -> None:
+    """Memory and time of a sampling request, before any chain starts."""
+    n_chains = min(n, 32) if chains is None else chains
+    burn = 0 if burn_in == "auto" else burn_in
+    thin = 1 if decorrelate == "auto" else decorrelate
+    sweeps = burn + -(-n // max(n_chains, 1)) * thin
+    check_cost(
+        f"sampling {n} configurations of {n_sites} spins ({n_chains} chains, {sweeps} sweeps each)",
+        nbytes=3.0 * n * n_sites + 16.0 * n_chains * n_sites,
+        spin_updates=float(n_chains) * n_sites * sweeps,
+    )
+
+
+#: AIS schedules beyond this are past any published one (Salakhutdinov & Murray 2008 used 14,500).
+MAX_AIS_BETAS = 1_000_000
+
+
+def check_training_cost(
+    n_samples: int, sizes: list[int], *, epochs: int, k: int, chains: int, batch: int = 100
+) -> None:
+    """Memory and time of training RBM layers ``sizes[i] x sizes[i+1]``, before allocation.
+
+    Every Gibbs step samples (batch + chains) x units random unit values; those draws are
+    counted like spin updates, the matrix products as flops."""
+    from itertools import pairwise
+
+    weights = sum(a * b for a, b in pairwise(sizes))
+    units = sum(sizes)
+    rows = n_samples + chains
+    check_cost(
+        f"training {'x'.join(str(s) for s in sizes)} units on {n_samples} samples for {epochs} epochs (k={k})",
+        nbytes=8.0 * (6 * weights + 3 * rows * units),
+        flops=4.0 * epochs * (k + 2) * rows * weights,
+        spin_updates=float(epochs) * -(-n_samples // max(batch, 1)) * (k + 1) * (batch + chains) * units,
+        python_steps=float(epochs) * (n_samples / 10 + 1) * (k + 2),
+    )
+
+
+def check_ais_cost(n_visible: int, n_hidden: int, runs: int, betas: int) -> None:
+    """--ais-runs/--ais-betas ranges and the cost of forward and reverse AIS."""
+    check_count(runs, "--ais-runs", 1)
+    check_count(betas, "--ais-betas", 10, MAX_AIS_BETAS)
+    check_cost(
+        f"AIS with {runs} runs x {betas} temperatures on a {n_visible}x{n_hidden} RBM",
+        nbytes=8.0 * (4 * betas + 4 * runs * (n_visible + n_hidden) + 2 * n_visible * n_hidden),
+        flops=16.0 * runs * betas * n_visible * n_hidden,
+        python_steps=8.0 * betas,
+    )

@@ -7,7 +7,7 @@ Two budgets, both with an explicit override:
   suffix), which the CLI sets from ``deeprg --max-memory SIZE``.
 - time: a request whose estimated run time exceeds the limit is refused. The estimate uses
   optimistic throughputs (it refuses only what no machine finishes in time); the limit is
-  48 hours, or ``DEEPRG_MAX_HOURS`` (``deeprg --max-hours H``).
+  24 hours, or ``DEEPRG_MAX_HOURS`` (``deeprg --max-hours H``).
 
 Both raise :class:`~deeprg.errors.TooLargeError` (CLI exit code 2) naming the estimate, the limit
 and the override.
@@ -21,10 +21,10 @@ import os
 from deeprg.errors import InputError, TooLargeError
 
 #: Optimistic throughputs used by the time estimate.
-SPIN_UPDATES_PER_SECOND = 2e9
-FLOPS_PER_SECOND = 2e11
+SPIN_UPDATES_PER_SECOND = 5e8
+FLOPS_PER_SECOND = 1e11
 PYTHON_STEPS_PER_SECOND = 1e6
-DEFAULT_MAX_HOURS = 48.0
+DEFAULT_MAX_HOURS = 24.0
 MEMORY_FRACTION = 0.8
 
 _SUFFIX = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
