@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open
+from safetensors.torch import save as _safetensors_bytes
 
 from deeprg.errors import CheckpointError
-from deeprg.utils import atomic_path, clean_stale_temporaries
+from deeprg.utils import atomic_write_bytes, clean_stale_temporaries
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 FORMAT = "deeprg-checkpoint-v1"
@@ -76,8 +77,7 @@ def save_checkpoint(folder, tensors: dict[str, torch.Tensor], meta: dict) -> Pat
     payload = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
     metadata = {"format": FORMAT, "meta": json.dumps(meta, default=_json_default)}
     path = folder / CHECKPOINT_FILE
-    with atomic_path(path, suffix=".safetensors") as tmp:
-        save_file(payload, str(tmp), metadata=metadata)
+    atomic_write_bytes(path, _safetensors_bytes(payload, metadata=metadata))
     return path
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as _safetensors_bytes
 
 from deeprg.errors import ModelFileError
 from deeprg.nn._rbm import RBM
@@ -57,8 +58,9 @@ def save_model(model, folder, *, extra: dict | None = None) -> Path:
     config.update(extra or {})
     config["provenance"] = provenance()
     text = _json.dumps(config, indent=2, default=_json_default) + "\n"
+    blob = _safetensors_bytes(tensors)  # plain file writes below: a full disk is an OSError
     with atomic_dir(folder) as tmp:
-        save_file(tensors, str(tmp / "weights.safetensors"))
+        (tmp / "weights.safetensors").write_bytes(blob)
         (tmp / "config.json").write_text(text, encoding="utf-8")
     return folder
 
