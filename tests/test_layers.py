@@ -19,6 +19,7 @@ RANK = {
     "data": 4,
     "rg": 5,
     "nn": 5,
+    "sweep": 5,
     "vrg": 6,
     "cheap": 6,
     "experiments": 7,

@@ -16,6 +16,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "OutputError",
+    "SweepError",
     "TooLargeError",
 ]
 
@@ -84,3 +85,15 @@ class CheckpointError(InputError):
 
 class NotFittedError(DeepRGError, AttributeError):
     """An estimator was used before ``fit`` was called."""
+
+
+class SweepError(DeepRGError):
+    """A parameter sweep could not finish: points failed, or the sweep folder is inconsistent.
+
+    Attributes:
+        failed: names of the points that failed (empty when the folder itself is the problem).
+    """
+
+    def __init__(self, message: str, *, failed: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failed = tuple(failed)

@@ -26,6 +26,7 @@ REGISTRY = {
     "rbm-flow": "deeprg.experiments.rbm_flow",
     "vrg-1d": "deeprg.experiments.vrg_1d",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
+    "finite-size-scaling": "deeprg.experiments.finite_size_scaling",
 }
 
 
