@@ -22,6 +22,7 @@ RANK = {
     "sweep": 5,
     "vrg": 6,
     "cheap": 6,
+    "hopfield": 6,
     "experiments": 7,
     "report": 8,
     "cli": 9,
