@@ -25,7 +25,11 @@ def _check_header(fh, size: int, where: str) -> None:
             raise ValueError(f"unsupported .npy version {version}")
     except (ValueError, OSError, SyntaxError) as exc:
         raise DatasetError(f"{where}: not a readable .npy array ({exc})") from None
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
+    if dtype.hasobject:
+        raise DatasetError(
+            f"{where}: holds pickled Python objects (dtype {dtype}); refused, deeprg never unpickles"
+        )
+    if dtype.fields is not None or dtype.kind not in "biuf":
         raise DatasetError(
             f"{where}: arrays of dtype {dtype} cannot be training data; expected bool, integer or "
             "float values in {0,1} or {-1,+1}"
