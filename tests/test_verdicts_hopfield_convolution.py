@@ -98,6 +98,9 @@ def test_weight_sharing_verdict():
     assert verdict_weight_sharing(0.001, 0.002, 0.0, 0.01)[0] == "inconclusive"  # control cannot say no
     assert verdict_weight_sharing(np.nan, 0.002, -0.1, 0.01)[0] == "inconclusive"
     assert verdict_weight_sharing(0.001, 0.002, -0.1, 0.01, max_control_loss=0.001)[0] == "inconclusive"
+    # a large seed error: no detected loss is not evidence of no loss (was 'supported')
+    assert verdict_weight_sharing(0.0, 0.05, -0.1, 0.01)[0] == "inconclusive"
+    assert verdict_weight_sharing(-0.004, 0.002, -0.1, 0.01)[0] == "inconclusive"  # straddles -tol
 
 
 def test_symmetrization_gap_is_zero_without_permutation():
