@@ -49,6 +49,9 @@ def test_overlap_verdict():
         )
         == ALL
     )
+    # an error too large to resolve the overlap (was 'supported' through 2 sigma + 0.01)
+    assert verdict_overlap(0.90, 0.1, 30)[0] == "inconclusive"
+    assert verdict_overlap(0.97, np.nan, 30)[0] == "inconclusive"
 
 
 def test_spurious_verdict():
@@ -76,6 +79,10 @@ def test_rbm_verdict():
     assert (
         verdict_rbm([0.3, 0.4, 0.5], [0.05, 0.1, 0.1], e, [0.2, 0.5, 1.0])[0] == "inconclusive"
     )  # not stored
+    # no spurious memories in the Hopfield network to avoid (was 'not supported')
+    assert verdict_rbm([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], e, stored)[0] == "inconclusive"
+    # errors too large to see the Hopfield network's spurious rate (was 'not supported')
+    assert verdict_rbm([0.3, 0.4, 0.5], [0.1, 0.2, 0.3], [0.3] * 3, stored)[0] == "inconclusive"
 
 
 def test_equivalence_verdict():

@@ -150,10 +150,17 @@ def verdict_capacity(
     return "not supported", f"|{alpha_c:.4f} - 0.138| = {abs(alpha_c - ALPHA_C_QUOTED):.4f} > {tol:.4f}"
 
 
-def verdict_overlap(m: float, error: float, n_trials: int) -> tuple[str, str]:
-    """Retrieval overlap of the largest network at alpha ~ alpha_c against 0.967."""
-    if n_trials < 5 or not np.isfinite(m):
-        return "inconclusive", f"only {n_trials} retrieving trials near alpha_c"
+def verdict_overlap(m: float, error: float, n_trials: int, *, max_error: float = 0.02) -> tuple[str, str]:
+    """Retrieval overlap of the largest network at alpha ~ alpha_c against 0.967 (within
+    2 sigma + 0.01). Inconclusive with fewer than 5 retrieving trials, a missing value, or an
+    error above ``max_error`` (the tolerance would then admit overlaps far from 0.967)."""
+    if n_trials < 5 or not np.isfinite(m) or not np.isfinite(error):
+        return "inconclusive", f"only {n_trials} retrieving trials near alpha_c, or no finite overlap"
+    if error > max_error:
+        return (
+            "inconclusive",
+            f"the overlap error {error:.3f} exceeds {max_error}: the trials do not resolve it",
+        )
     tol = 2 * error + 0.01
     if abs(m - M_AT_ALPHA_C_QUOTED) <= tol:
         return "supported", f"|{m:.4f} - 0.967| <= {tol:.4f}"
@@ -200,12 +207,20 @@ def verdict_rbm(
 
     Only alphas where the RBM stores its patterns (a fraction >= ``min_stored`` of them are
     fixed points of its descent) count; fewer than 2 such alphas is 'inconclusive' (training
-    did not store the memories, so the comparison would not test the claim).
+    did not store the memories, so the comparison would not test the claim). It is also
+    'inconclusive' when the Hopfield network's spurious rate is not significantly above zero
+    (rate > 2 sigma) at any counted alpha: there are no spurious memories for the RBM to avoid,
+    or the errors are too large to see them.
     """
     h, r, e, st = (np.asarray(x, dtype=np.float64) for x in (hopfield_spurious, rbm_spurious, errors, stored))
     valid = st >= min_stored
     if valid.sum() < 2:
         return "inconclusive", f"the trained RBM stores its patterns at only {int(valid.sum())} alpha(s)"
+    if not np.any(h[valid] > 2 * e[valid]):
+        return (
+            "inconclusive",
+            "the Hopfield network's spurious rate is not significantly above 0 at any alpha where the RBM stores its patterns",
+        )
     diff = (h - r)[valid]
     sig = 2 * e[valid]
     lower = int(np.sum(diff > sig))
