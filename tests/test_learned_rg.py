@@ -233,6 +233,14 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert max_specific_heat_verdict(2.4, 2.36)[0] == "supported"
     assert max_specific_heat_verdict(3.8, 2.36)[0] == "not supported"
     assert max_specific_heat_verdict(float("nan"), 2.36)[0] == "inconclusive"
+    # an unconverged flow has no end point yet: inconclusive, not a verdict on the claim
+    assert max_specific_heat_verdict(2.4, 2.36, converged=False)[0] == "inconclusive"
+    assert max_specific_heat_verdict(3.8, 2.36, converged=False)[0] == "inconclusive"
+    unconverged = {"a": {"energy": 2.1}, "b": {"energy": 2.7}}
+    assert distribution_dependence_verdict(unconverged, converged=False)[0] == "inconclusive"
+    # means that agree while the training seeds disagree are no evidence of agreement
+    agree = {"a": {"energy": 2.1}, "b": {"energy": 2.15}}
+    assert distribution_dependence_verdict(agree, error=0.3)[0] == "inconclusive"
 
 
 def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decimation():
