@@ -289,3 +289,26 @@ def test_presets_are_valid(name):
     assert name in REGISTRY
     for config in experiment_module(name).PRESETS.values():
         config.validate()
+
+
+def test_pl_errors_need_chain_major_blocks():
+    """Pseudo-likelihood sandwich errors over sample blocks: with correlated chains stored
+    time-major every block holds every chain and the error collapses; chain-major blocks give
+    the error of the independent chains (the order learned-rg's exact-coupling check uses)."""
+    from deeprg.experiments.learned_rg import _pl_all_terms
+
+    rng = np.random.default_rng(0)
+    chains, copies = 400, 10
+    # independent pairs with coupling atanh(0.3), each repeated `copies` times (a frozen chain)
+    s0 = rng.choice([-1, 1], size=chains)
+    s1 = np.where(rng.random(chains) < 0.65, s0, -s0)
+    independent = np.stack([s0, s1], axis=1).astype(np.int8)
+    time_major = np.tile(independent, (copies, 1))  # step after step, all chains each step
+    chain_major = np.repeat(independent, copies, axis=0)
+    _, K_ind, e_ind = _pl_all_terms(independent)
+    _, K_tm, e_tm = _pl_all_terms(time_major)
+    _, K_cm, e_cm = _pl_all_terms(chain_major)
+    assert np.allclose(K_tm, K_ind) and np.allclose(K_cm, K_ind)
+    pair = 2  # terms: (0,), (1,), (0, 1)
+    assert e_tm[pair] < 0.5 * e_ind[pair]  # time-major blocks hide the correlation
+    assert 0.7 < e_cm[pair] / e_ind[pair] < 1.4  # chain-major blocks see it

@@ -445,7 +445,9 @@ def run(config: Config, ctx: RunContext) -> Result:
                 v = m64.sample_visible(h, gen_t)
                 if step >= 100 and step % 2 == 0:
                     samples.append((2 * h - 1).numpy().astype(np.int8))
-        hs = np.concatenate(samples)
+        # chain-major order: the 20 sample blocks of the sandwich errors in _pl_all_terms are then
+        # disjoint sets of independent chains, not stretches of the same correlated chains
+        hs = np.stack(samples, axis=1).reshape(-1, nh)
         # every multi-body term, exact against pseudo-likelihood on the RBM's own hidden samples
         terms, fitted, errors = _pl_all_terms(hs)
         exact_terms = [c.get(t, 0.0) for t in terms]
@@ -690,7 +692,9 @@ def _pl_all_terms(hs: np.ndarray) -> tuple[list[tuple[int, ...]], list[float], l
     H = -sum_A K_A prod_{j in A} s_j) by Newton's method on the concave objective.
 
     For site i and term A containing i, the conditional's feature is s_i d(prod_A s)/ds_i =
-    prod_A s. Returns (terms, couplings, sandwich standard errors over 20 sample blocks).
+    prod_A s. Returns (terms, couplings, sandwich standard errors over 20 contiguous sample
+    blocks). The blocks must be independent: order correlated samples chain-major (all of
+    one chain's samples together), never time-major across chains.
     """
     s = hs.astype(np.float64)
     n, k = s.shape
