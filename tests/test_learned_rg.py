@@ -194,6 +194,10 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert coupling_flow_verdict([0.19, 0.18, 0.04], [0.01] * 3, classical)[0] == "not supported"
     assert coupling_flow_verdict([0.19, 0.18, 0.04], [0.5] * 3, classical)[0] == "inconclusive"
     assert coupling_flow_verdict([0.3] * 3, [0.01] * 3, {"majority": [0.3] * 3})[0] == "inconclusive"
+    # one coupling not resolved (error 0.2 > its classical spread 0.027): 'inside' says nothing
+    assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "inconclusive"
+    # one coupling clearly outside while another is unresolved: the claim fails
+    assert coupling_flow_verdict([0.19, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "not supported"
 
     assert rsmi_verdict(0.997, 0.42, 0.0004)[0] == "supported"
     assert rsmi_verdict(0.40, 0.42, 0.0004)[0] == "not supported"
