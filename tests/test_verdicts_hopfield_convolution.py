@@ -1,5 +1,7 @@
 """Every verdict rule of the hopfield and convolution experiments reaches every outcome."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -132,3 +134,21 @@ def test_configs_validate(name, overrides, key):
         resolve_config(name, "quick", overrides=overrides)
     assert err.value.key == key
     assert resolve_config(name, "paper").preset == "paper"
+
+
+def test_overlap_error_is_over_pattern_sets():
+    """Trials of one network are not independent: the error of the retrieval overlap comes from
+    the spread between pattern sets (one network each), not from the trials pooled."""
+    from deeprg.experiments.hopfield import _cluster_error
+
+    # two networks, each with 50 identical trials: pooled trials would give an error ~0.001
+    r = np.array([[0.95] * 50, [0.99] * 50])
+    e = _cluster_error(r)
+    assert e == pytest.approx(0.02, rel=1e-9)  # the standard error of the two set means
+    # independent trials in every set: the cluster error agrees with the naive one
+    rng = np.random.default_rng(0)
+    r = rng.normal(0.97, 0.01, size=(40, 25))
+    naive = r.std(ddof=1) / math.sqrt(r.size)
+    assert 0.7 < _cluster_error(r) / naive < 1.3
+    # NaN (non-retrieving) trials are left out; one set with trials is not enough
+    assert _cluster_error(np.array([[0.9, np.nan], [np.nan, np.nan]])) is None

@@ -281,18 +281,29 @@ def _capacity(config: Config) -> dict:
             "overlap_error": (np.nanstd(set_means, axis=1, ddof=1) / np.sqrt(config.pattern_sets)).tolist(),
             "retrieval_fraction": np.nanmean(ok, axis=(1, 2)).tolist(),
             "retrieved_overlap": [float(np.nanmean(r)) if np.isfinite(r).any() else None for r in retr],
-            "retrieved_overlap_error": [
-                float(np.nanstd(r, ddof=1) / np.sqrt(np.isfinite(r).sum()))
-                if np.isfinite(r).sum() > 1
-                else None
-                for r in retr
-            ],
+            "retrieved_overlap_error": [_cluster_error(r) for r in retr],
             "retrieved_count": [int(np.isfinite(r).sum()) for r in retr],
             "alpha50": a50,
             "alpha50_error": a50_err,
             "converged": t["converged"],
         }
     return out
+
+
+def _cluster_error(r: np.ndarray) -> float | None:
+    """Standard error of the pooled mean of the finite entries of r (n_sets, n_starts), with the
+    pattern sets as independent clusters: trials of one network share its couplings, so they
+    are not independent. Cluster-robust (sandwich) variance of a ratio estimator,
+    G/(G-1) sum_s (S_s - m n_s)^2 / n^2 over the G sets with trials. None below 2 such sets."""
+    fin = np.isfinite(r)
+    n_s = fin.sum(axis=1).astype(np.float64)
+    S_s = np.where(fin, r, 0.0).sum(axis=1)
+    G = int(np.sum(n_s > 0))
+    if G < 2:
+        return None
+    n = n_s.sum()
+    m = S_s.sum() / n
+    return float(math.sqrt(G / (G - 1) * np.sum((S_s - m * n_s) ** 2)) / n)
 
 
 def _storkey_control(config: Config) -> dict:
