@@ -266,6 +266,17 @@ def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decima
     shuffled = {(0, 2): -0.4, (1, 2): 0.4, (1, 3): -0.4, (0, 3): 0.4}
     assert hidden_chain_distance(ring, 4, 0.4) == hidden_chain_distance(shuffled, 4, 0.4) == (0.0, 0.0)
     assert hidden_chain_distance({(0, 1): 0.4, (0, 1, 2): 0.2}, 4, 0.4)[1] == 0.2
+    # the right values on the wrong graph (a triangle with a pendant) are not the ring
+    wrong_graph = {(0, 1): 0.4, (1, 2): 0.4, (0, 2): 0.4, (2, 3): 0.4}
+    assert hidden_chain_distance(wrong_graph, 4, 0.4)[0] == pytest.approx(0.4)
+    ring6 = {(j, (j + 1) % 6) if j < 5 else (0, 5): 0.3 for j in range(6)}
+    two_triangles = {(0, 1): 0.3, (1, 2): 0.3, (0, 2): 0.3, (3, 4): 0.3, (4, 5): 0.3, (3, 5): 0.3}
+    assert hidden_chain_distance(ring6, 6, 0.3) == (0.0, 0.0)
+    assert hidden_chain_distance(two_triangles, 6, 0.3)[0] == pytest.approx(0.3)
+    # N = 4: two hidden spins joined by both ring bonds (coupling 2 K'); this used to raise
+    m = decimation_operator(4, 0.5)
+    pair, other = hidden_chain_distance(m.renormalized_couplings(), 2, exact_k_prime(0.5))
+    assert pair < 1e-10 and other < 1e-10
     assert learned_decimation_verdict(0.013, 0.07, 0.04)[0] == "not supported"
     assert learned_decimation_verdict(0.001, 0.2, 0.0)[0] == "not supported"
     assert learned_decimation_verdict(float("nan"), 0.0, 0.0)[0] == "inconclusive"
