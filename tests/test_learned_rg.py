@@ -183,6 +183,9 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exponent_verdict(0.98, 0.01, 1.95, 0.002)[0] == "not supported"
     assert exponent_verdict(-0.3, 0.66, 1.86, 0.22)[0] == "inconclusive"
     assert exponent_verdict(float("nan"), 0.01, 1.88, 0.002)[0] == "inconclusive"
+    # an error larger than the tolerance does not resolve the exponent (both were 'supported')
+    assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
+    assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
 
     assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.01)[0] == "supported"
     assert scale_invariance_verdict(0.546, 0.003, 0.613, 0.002, 0.01)[0] == "not supported"

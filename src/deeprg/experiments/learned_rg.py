@@ -111,16 +111,21 @@ PRESETS = {
 
 # --- pure verdict functions ---------------------------------------------------------------------
 def exponent_verdict(
-    y_T, y_T_err, y_h, y_h_err, *, tol_T=TOL_Y_T, tol_h=TOL_Y_H, max_err=0.1
+    y_T, y_T_err, y_h, y_h_err, *, tol_T=TOL_Y_T, tol_h=TOL_Y_H, max_err_T=None, max_err_h=None
 ) -> tuple[str, str]:
     """Does a map give y_T = 1 and y_h = 15/8? Supported when both lie within their tolerance
-    (MCRG's truncation bias) plus 2 sigma; inconclusive when a value is not finite or its error
-    exceeds ``max_err`` (the numerics did not resolve it); otherwise not supported."""
+    (MCRG's truncation bias) plus 2 sigma; inconclusive when a value is not finite or an error
+    exceeds its ``max_err`` (default: the exponent's tolerance, so that the accepted band is at
+    most 3 tolerances wide and a wrong exponent such as Migdal-Kadanoff's y_T = 0.747 cannot
+    pass on a large error); otherwise not supported."""
+    max_err_T = tol_T if max_err_T is None else max_err_T
+    max_err_h = tol_h if max_err_h is None else max_err_h
     vals = (y_T, y_T_err, y_h, y_h_err)
-    if not all(math.isfinite(v) for v in vals) or y_T_err > max_err or y_h_err > max_err:
+    if not all(math.isfinite(v) for v in vals) or y_T_err > max_err_T or y_h_err > max_err_h:
         return (
             "inconclusive",
-            f"an exponent is not finite or its error exceeds {max_err} (large jackknife errors, or training seeds that disagree)",
+            f"an exponent is not finite or its error exceeds its resolution (y_T {max_err_T}, y_h {max_err_h}): "
+            "large jackknife errors, or training seeds that disagree",
         )
     dT, dh = abs(y_T - 1.0), abs(y_h - 15 / 8)
     ok_T, ok_h = dT <= tol_T + 2 * y_T_err, dh <= tol_h + 2 * y_h_err
