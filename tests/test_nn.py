@@ -188,7 +188,9 @@ def test_every_method_improves_the_exact_likelihood(method):
 
 def test_training_is_reproducible_and_resumes_from_checkpoints(tmp_path):
     train, _ = digits(400)
-    cfg = TrainConfig(method="pcd", epochs=4, lr=0.05, batch_size=50, n_chains=50, monitor_samples=50)
+    cfg = TrainConfig(
+        method="pcd", epochs=4, lr=0.05, batch_size=50, n_chains=50, monitor_samples=50, schedule="constant"
+    )
     a = RBM(64, 8, seed=3)
     Trainer(a, cfg).fit(train)
     b = RBM(64, 8, seed=3)

@@ -6,27 +6,62 @@ import click
 
 from deeprg.cli._common import FINITE, bad_input, emit, json_option
 
+_DEFAULTS = {  # TrainConfig's defaults, without importing torch at start-up
+    "method": "pcd",
+    "k": 1,
+    "epochs": 100,
+    "lr": 0.05,
+    "momentum": 0.5,
+    "batch": 20,
+    "chains": 64,
+    "schedule": "linear",
+    "monitor_every": 0,
+    "patience": 3,
+}
+
 
 def _train_options(func):
+    d = _DEFAULTS
     options = [
         click.option(
-            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default="pcd", show_default=True
+            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default=d["method"], show_default=True
         ),
-        click.option("--k", "k", type=int, default=1, show_default=True, help="Gibbs steps per update."),
-        click.option("--epochs", type=int, default=10, show_default=True),
-        click.option("--lr", type=FINITE, default=0.01, show_default=True, help="Learning rate."),
-        click.option("--momentum", type=FINITE, default=0.5, show_default=True),
+        click.option("--k", "k", type=int, default=d["k"], show_default=True, help="Gibbs steps per update."),
+        click.option("--epochs", type=int, default=d["epochs"], show_default=True),
+        click.option(
+            "--lr",
+            type=FINITE,
+            default=d["lr"],
+            show_default=True,
+            help="Learning rate (in units of binary units; spin layers are scaled to match).",
+        ),
+        click.option("--momentum", type=FINITE, default=d["momentum"], show_default=True, help="In [0, 1)."),
         click.option("--l1", type=FINITE, default=0.0, show_default=True, help="L1 weight penalty."),
         click.option("--l2", type=FINITE, default=0.0, show_default=True, help="L2 weight penalty."),
-        click.option("--batch", type=int, default=100, show_default=True, help="Minibatch size."),
+        click.option("--batch", type=int, default=d["batch"], show_default=True, help="Minibatch size."),
         click.option(
-            "--chains", type=int, default=256, show_default=True, help="Persistent chains (PCD, PT)."
+            "--chains", type=int, default=d["chains"], show_default=True, help="Persistent chains (PCD, PT)."
         ),
         click.option(
             "--schedule",
             type=click.Choice(["constant", "linear", "exponential"]),
-            default="constant",
+            default=d["schedule"],
             show_default=True,
+            help="Learning-rate schedule (linear: to lr/epochs at the end).",
+        ),
+        click.option(
+            "--monitor-every",
+            type=int,
+            default=d["monitor_every"],
+            show_default=True,
+            help="Exact log-likelihood every N epochs and after the last (0: about 10 times).",
+        ),
+        click.option(
+            "--patience",
+            type=int,
+            default=d["patience"],
+            show_default=True,
+            help="Stop (restoring the best model) when the log-likelihood fell at N successive checks; 0: off.",
         ),
         click.option("--centering", is_flag=True, help="Centre the units (Montavon & Mueller 2012)."),
         click.option("--visible", type=click.Choice(["binary", "spin"]), default="binary", show_default=True),
@@ -74,6 +109,8 @@ def _training_setup(data, opts: dict):
         "n_chains": opts["chains"],
         "schedule": opts["schedule"],
         "centering": opts["centering"],
+        "monitor_every": opts["monitor_every"],
+        "patience": opts["patience"],
     }
     import numpy as np
 
@@ -134,12 +171,20 @@ def train_rbm_cmd(data, hidden, **opts):
         if not quiet:
             ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
             extra = f", LL {ll:.3f}" if ll is not None else ""
+            recon = record.get("reconstruction_error", float("nan"))
             click.echo(
-                f"epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}{extra}",
+                f"epoch {epoch}/{total}: {record['seconds']:.2f} s (monitors {record['monitor_seconds']:.2f} s), "
+                f"recon {recon:.4f}{extra}",
                 err=True,
             )
+            if record.get("stop_reason"):
+                click.echo(f"deeprg: warning: training {record['stop_reason']}", err=True)
 
-    history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed above
+        history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
     save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
     emit(
         {
@@ -148,6 +193,10 @@ def train_rbm_cmd(data, hidden, **opts):
             "n_hidden": hidden,
             "method": method,
             "epochs": epochs,
+            "epochs_run": len(history),
+            "stop_reason": history[-1].get("stop_reason"),
+            "training_seconds": sum(r["seconds"] for r in history),
+            "monitor_seconds": sum(r["monitor_seconds"] for r in history),
             "final": history[-1],
         },
         as_json,

@@ -2,7 +2,6 @@
 functions (exact, AIS, reverse AIS), model files, and a scikit-learn estimator."""
 
 from deeprg.nn._dbn import DBN
-from deeprg.nn._estimator import RBMEstimator
 from deeprg.nn._evaluate import evaluate_model
 from deeprg.nn._io import load_model, save_model
 from deeprg.nn._partition import AISResult, ais_log_z, base_rate_bias, exact_log_z, reverse_ais_log_z
@@ -42,3 +41,11 @@ __all__ = [
     "tap_magnetizations",
     "train_rbm",
 ]
+
+
+def __getattr__(name):  # scikit-learn loads only when the estimator is asked for
+    if name in ("RBMEstimator", "EstimatorNotFittedError"):
+        from deeprg.nn import _estimator
+
+        return getattr(_estimator, name)
+    raise AttributeError(f"module 'deeprg.nn' has no attribute {name!r}")

@@ -76,14 +76,14 @@ class TrainConfig:
 
     method: str = "pcd"
     k: int = 1
-    epochs: int = 30
+    epochs: int = 100
     batch_size: int = 20
     lr: float = 0.05
     momentum: float = 0.5
     schedule: str = "linear"
     l1: float = 0.0
     l2: float = 0.0
-    n_chains: int = 256
+    n_chains: int = 64
     n_temperatures: int = 10
     pt_min_beta: float = 0.3
     centering: bool = False
