@@ -254,8 +254,10 @@ def train_dbn_cmd(data, layers, **opts):
 @click.command("eval")
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--ais-runs", type=int, default=100, show_default=True)
-@click.option("--ais-betas", type=int, default=10000, show_default=True)
+@click.option("--ais-runs", type=int, default=100, show_default=True, help="AIS runs (chains).")
+@click.option(
+    "--ais-betas", type=int, default=2000, show_default=True, help="Intermediate distributions per AIS run."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
@@ -271,4 +273,17 @@ def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
         raise bad_input(
             f"the model has {first.n_visible} visible units but the data have {x.shape[1]} features"
         )
-    emit(evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed), as_json)
+    if ais_runs < 2 or ais_betas < 10:
+        raise bad_input(f"--ais-runs must be >= 2 and --ais-betas >= 10, got {ais_runs} and {ais_betas}")
+    shown = set()
+
+    def progress(stage, step, total):
+        pct = int(100 * step / total)
+        if pct % 10 == 0 and (stage, pct) not in shown:
+            shown.add((stage, pct))
+            click.echo(f"AIS {stage}: {pct}%", err=True)
+
+    emit(
+        evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=progress),
+        as_json,
+    )

@@ -4,7 +4,15 @@ functions (exact, AIS, reverse AIS), model files, and a scikit-learn estimator."
 from deeprg.nn._dbn import DBN
 from deeprg.nn._evaluate import evaluate_model
 from deeprg.nn._io import load_model, save_model
-from deeprg.nn._partition import AISResult, ais_log_z, base_rate_bias, exact_log_z, reverse_ais_log_z
+from deeprg.nn._partition import (
+    AISBracket,
+    AISResult,
+    ais_bracket,
+    ais_log_z,
+    base_rate_bias,
+    exact_log_z,
+    reverse_ais_log_z,
+)
 from deeprg.nn._rbm import RBM, log_2cosh
 from deeprg.nn._tap import tap_gibbs_free_energy, tap_log_z, tap_magnetizations
 from deeprg.nn._train import (
@@ -21,10 +29,12 @@ __all__ = [
     "DBN",
     "METHODS",
     "RBM",
+    "AISBracket",
     "AISResult",
     "RBMEstimator",
     "TrainConfig",
     "Trainer",
+    "ais_bracket",
     "ais_log_z",
     "base_rate_bias",
     "evaluate_model",
