@@ -54,7 +54,7 @@ def _train_options(func):
             type=int,
             default=d["monitor_every"],
             show_default=True,
-            help="Exact log-likelihood every N epochs and after the last (0: about 10 times).",
+            help="Exact log-likelihood every N epochs and after the last (0: about 5 times).",
         ),
         click.option(
             "--patience",

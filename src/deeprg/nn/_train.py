@@ -60,7 +60,7 @@ class TrainConfig:
         tap_order, tap_iterations: EMF expansion order and fixed-point iterations.
         monitor_samples: samples used by the per-epoch monitors. monitor_exact: compute the
             exact log-likelihood (None: when the smaller layer has <= 20 units), every
-            ``monitor_every`` epochs and after the last one (0: about 10 times per run).
+            ``monitor_every`` epochs and after the last one (0: about 5 times per run).
         patience: stop (restoring the best parameters) when the monitored log-likelihood
             fell at this many successive evaluations; 0 turns the guard off (a non-finite
             parameter always stops training).
@@ -428,7 +428,7 @@ class Trainer:
             exact = min(rbm.n_visible, rbm.n_hidden) <= 20
         if not exact:
             return False
-        every = cfg.monitor_every or max(1, cfg.epochs // 10)
+        every = cfg.monitor_every or max(1, cfg.epochs // 5)
         return (epoch + 1) % every == 0 or epoch + 1 == cfg.epochs
 
     def _finish_epoch(self, mon_train, mon_valid, mon_gen, checkpoint_dir, progress):
