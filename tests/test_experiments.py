@@ -55,13 +55,16 @@ SMALL = {
     },
     "rbm-flow": {
         "L": 4,
-        "temperatures": [1.0, 2.5, 4.0],
+        "distributions": ["0.5-4", "0+inf"],
+        "temperatures_per_range": 2,
         "samples_per_T": 60,
+        "hidden_sizes": [4],
         "epochs": 2,
         "start_temperatures": [2.0],
         "flow_steps": 3,
         "flow_chains": 50,
-        "high_T_threshold": 2.0,
+        "reference_temperatures": [1.0, 2.5, 4.0],
+        "reference_samples": 50,
     },
     "lin-tegmark": {"max_n": 4, "train_max_n": 2, "train_widths": [4, 16], "train_steps": 60, "rg_steps": 2},
 }

@@ -130,6 +130,7 @@ class Claim:
         claim: the statement tested. source: where it comes from (quoted seed or paper).
         measurement: what was measured, with numbers. comparison: against what (exact/RG).
         verdict: 'supported', 'not supported' or 'inconclusive'. reason: why.
+        id: a stable identifier of the claim (written to metrics.json as claims[].id).
     """
 
     claim: str
@@ -138,6 +139,7 @@ class Claim:
     comparison: str
     verdict: str
     reason: str
+    id: str = ""
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
