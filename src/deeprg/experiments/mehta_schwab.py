@@ -78,6 +78,9 @@ def _train_and_measure(config: Config, K: float, seed: int, permute: bool) -> di
     perm = np.random.default_rng(seed).permutation(L * L) if permute else np.arange(L * L)
     dbn = DBN.from_sizes(config.layers, seed=seed)
     cfg = TrainConfig(
+        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+        unit_scaled_lr=False,
+        patience=0,
         method="pcd",
         epochs=config.epochs,
         lr=config.lr,
