@@ -25,7 +25,7 @@ def test_readme_library_example_trains_at_a_reduced_size(capsys):
     small = (
         block.replace("SquareLattice(32)", "SquareLattice(8)")
         .replace("1024", "64")
-        .replace("sample(state, 1000)", "sample(state, 250)")
+        .replace("sample(state, 1000)", "sample(state, 125)")
         .replace("kaufman_thermo(32", "kaufman_thermo(8")
     )
     namespace: dict = {}

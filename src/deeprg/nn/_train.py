@@ -270,21 +270,23 @@ class Trainer:
 
     @torch.no_grad()
     def _pt_step(self):
-        rbm, betas = self.rbm, self.betas
-        x = self.chains  # (T, C, n_v)
+        """k Gibbs sweeps of every replica at once (x: (T, C, n_v), betas (T,)), then
+        neighbour swaps accepted with min(1, e^{(b_t - b_t+1)(E_t - E_t+1)})."""
+        rbm = self.rbm
+        beta = self.betas[:, None, None]
+        x = self.chains
         for _ in range(self.config.k):
-            h = torch.stack(
-                [rbm.sample_hidden(x[t], self.generator, float(betas[t])) for t in range(len(betas))]
-            )
-            x = torch.stack(
-                [rbm.sample_visible(h[t], self.generator, float(betas[t])) for t in range(len(betas))]
-            )
-        h = torch.stack([rbm.sample_hidden(x[t], self.generator, float(betas[t])) for t in range(len(betas))])
-        energy = torch.stack([rbm.energy(x[t], h[t]) for t in range(len(betas))])  # (T, C)
-        for t in range(len(betas) - 1):  # swap neighbours: accept min(1, e^{(b_t - b_t+1)(E_t - E_t+1)})
+            h = unit_sample(beta * rbm.hidden_input(x), rbm.hidden, self.generator)
+            x = unit_sample(beta * rbm.visible_input(h), rbm.visible, self.generator)
+        h = unit_sample(beta * rbm.hidden_input(x), rbm.hidden, self.generator)
+        energy = rbm.energy(x, h)  # (T, C)
+        betas = self.betas
+        u = torch.rand(energy[:-1].shape, generator=self.generator, device=energy.device, dtype=energy.dtype)
+        log_u = torch.log(u)
+        x = x.clone()
+        for t in range(len(betas) - 1):
             log_a = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])
-            u = torch.rand(log_a.shape, generator=self.generator, device=log_a.device, dtype=log_a.dtype)
-            swap = torch.log(u) < log_a
+            swap = log_u[t] < log_a
             self._swap_counts[t] += (float(swap.sum()), swap.numel())
             xt, xs = x[t].clone(), x[t + 1].clone()
             x[t] = torch.where(swap[:, None], xs, xt)
