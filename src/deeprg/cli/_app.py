@@ -7,11 +7,12 @@ import sys
 import click
 
 from deeprg import __version__
-from deeprg.cli._common import emit, json_option, run_cli
+from deeprg.cli._common import emit, json_option, limits_options, run_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="deeprg")
+@limits_options
 def cli():
     """deeprg: test, with numbers, whether deep learning works like the renormalization group."""
 

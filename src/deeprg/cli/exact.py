@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, json_option
+from deeprg.cli._common import COUPLING, bad_input, check_finite_result, emit, json_option
+
+#: Kaufman sides beyond this differ from Onsager (--L inf) by less than float64 resolution.
+MAX_SIDE = 1_000_000
 
 
 @click.group()
@@ -14,8 +17,8 @@ def exact():
 
 @exact.command("ising1d")
 @click.option("--n", "n", type=int, required=True, help="Number of spins (>= 2).")
-@click.option("--K", "K", type=FINITE, required=True, help="Coupling K = beta J (> 0).")
-@click.option("--h", "h", type=FINITE, default=0.0, show_default=True, help="Field h = beta H.")
+@click.option("--K", "K", type=COUPLING, required=True, help="Coupling K = beta J (> 0).")
+@click.option("--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h = beta H.")
 @click.option("--open", "open_chain", is_flag=True, help="Open chain instead of a ring.")
 @json_option
 def exact_ising1d(n, K, h, open_chain, as_json):
@@ -27,6 +30,7 @@ def exact_ising1d(n, K, h, open_chain, as_json):
     if K <= 0:
         raise bad_input(f"--K must be > 0 (energies are in units of J = K/beta), got {K}")
     result = chain_thermo(n, K, h, periodic=not open_chain).to_dict()
+    check_finite_result(result, "exact ising1d")
     emit(
         {
             "model": "ising1d",
@@ -43,7 +47,7 @@ def exact_ising1d(n, K, h, open_chain, as_json):
 @exact.command("ising2d")
 @click.option("--L", "L", type=str, required=True, help="Rows (>= 2), or 'inf' for Onsager.")
 @click.option("--M", "M", type=int, default=None, help="Columns (default: L).")
-@click.option("--K", "K", type=FINITE, required=True, help="Coupling K = beta J (> 0).")
+@click.option("--K", "K", type=COUPLING, required=True, help="Coupling K = beta J (> 0).")
 @json_option
 def exact_ising2d(L, M, K, as_json):
     """Exact 2D Ising model: Kaufman's torus, or Onsager's infinite lattice (--L inf)."""
@@ -55,6 +59,7 @@ def exact_ising2d(L, M, K, as_json):
         if M is not None:
             raise bad_input("--M makes no sense with --L inf (the infinite lattice)")
         result = onsager_thermo(K).to_dict()
+        check_finite_result(result, "exact ising2d")
         emit({"model": "ising2d", "L": "inf", "K": K, "K_c": K_CRITICAL, **result}, as_json)
         return
     try:
@@ -63,5 +68,11 @@ def exact_ising2d(L, M, K, as_json):
         raise bad_input(f"--L must be an integer >= 2 or 'inf', got {L!r}") from None
     if L_int < 2 or (M is not None and M < 2):
         raise bad_input(f"--L and --M must be at least 2, got L={L_int}, M={M}")
+    if max(L_int, M or L_int) > MAX_SIDE:
+        raise bad_input(
+            f"--L and --M must be at most {MAX_SIDE} (Kaufman); larger tori agree with --L inf "
+            f"to float64 precision, got L={L_int}, M={M}"
+        )
     result = kaufman_thermo(L_int, K, M).to_dict()
+    check_finite_result(result, "exact ising2d")
     emit({"model": "ising2d", "L": L_int, "M": M or L_int, "K": K, "K_c": K_CRITICAL, **result}, as_json)

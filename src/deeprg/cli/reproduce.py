@@ -6,7 +6,7 @@ import json
 
 import click
 
-from deeprg.cli._common import bad_input, emit, json_option
+from deeprg.cli._common import bad_input, emit, json_option, output_dir
 from deeprg.cli._progress import _StepStatus
 
 
@@ -26,7 +26,9 @@ def _parse_overrides(pairs) -> dict:
 
 @click.command()
 @click.argument("name")
-@click.option("--preset", type=click.Choice(["quick", "paper"]), default="quick", show_default=True)
+@click.option(
+    "--preset", type=click.Choice(["quick", "paper", "paper-l1"]), default="quick", show_default=True
+)
 @click.option("--out", "out", type=click.Path(file_okay=False), default="reports", show_default=True)
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="TOML file of config keys."
@@ -44,6 +46,7 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
     from deeprg.experiments import REGISTRY, resolve_config, run_experiment
     from deeprg.report import render_run, write_index
 
+    output_dir(out)
     names = list(REGISTRY) if name == "all" else [name]
     if name != "all" and name not in REGISTRY:
         raise bad_input(f"unknown experiment {name!r}; expected one of {list(REGISTRY)} or 'all'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, json_option
+from deeprg.cli._common import COUPLING, FINITE, bad_input, check_count, check_seed, emit, json_option
 
 
 @click.group()
@@ -13,10 +13,15 @@ def vrg():
 
 
 @vrg.command("decimation1d")
-@click.option("--K", "K", type=FINITE, required=True, help="Chain coupling K > 0.")
+@click.option("--K", "K", type=COUPLING, required=True, help="Chain coupling K > 0.")
 @click.option("--n", "n", type=int, default=12, show_default=True, help="Visible spins (even, 4..20).")
 @click.option(
-    "--J", "J", type=FINITE, default=20.0, show_default=True, help="Decimation coupling (exact as J -> inf)."
+    "--J",
+    "J",
+    type=COUPLING,
+    default=20.0,
+    show_default=True,
+    help="Decimation coupling (exact as J -> inf).",
 )
 @json_option
 def vrg_decimation1d(K, n, J, as_json):
@@ -56,11 +61,15 @@ def vrg_decimation1d(K, n, J, as_json):
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def vrg_analyze(model, data, radius, max_samples, seed, as_json):
-    """Locality per layer, hidden-layer couplings vs block spins, and per-layer free energies."""
+    """Locality per layer against shuffled nulls, cross-entropy per unit, couplings vs block spins."""
     from deeprg.data import read_dataset
     from deeprg.nn import DBN, load_model
     from deeprg.vrg import analyze_network
 
+    if radius is not None and radius <= 0:
+        raise bad_input(f"--radius must be > 0, got {radius}")
+    check_count(max_samples, "--max-samples", 1)
+    check_seed(seed)
     net, _ = load_model(model)
     ds = read_dataset(data)
     if ds.configs.ndim != 3:

@@ -27,16 +27,18 @@ def render_figure(spec, folder) -> dict[str, str]:
         n = len(spec.images)
         cols = min(n, 8)
         rows = -(-n // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols + 0.6, 1.6 * rows + 0.8), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols + 0.6, 1.9 * rows + 0.8), squeeze=False)
         for k, ax in enumerate(axes.ravel()):
             ax.set_xticks([])
             ax.set_yticks([])
             if k < n:
                 img = np.asarray(spec.images[k], dtype=float)
                 vmax = float(np.max(np.abs(img))) or 1.0  # each panel on its own symmetric scale
-                ax.imshow(img, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+                im = ax.imshow(img, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+                cbar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+                cbar.ax.tick_params(labelsize=5)
                 title = spec.image_titles[k] if k < len(spec.image_titles) else ""
-                ax.set_title(f"{title}\nmax |{spec.ylabel or 'w'}| {vmax:.2g}", fontsize=7)
+                ax.set_title(title, fontsize=6)
             else:
                 ax.axis("off")
         fig.suptitle(spec.title, fontsize=10)
