@@ -6,7 +6,13 @@
 2. Speed: seconds per epoch of a 1600 -> 400 RBM with PCD-1 / CD-1, batch 100, on 20,000
    40x40 Ising configurations at K = 0.408, against learnergy (CD only) and scikit-learn.
 
-    .venv/bin/python benchmarks/bench_nn.py [--quick]
+3. Defaults (--defaults): the whole command `deeprg train rbm train.npy --hidden 16` at its
+   defaults against a script fitting BernoulliRBM(16, lr 0.05, batch 20, 100 epochs), both
+   timed as separate processes (start-up included), with their exact test log-likelihoods.
+4. AIS (--ais): a 784 x 20 RBM on the digits upsampled to 28x28 and binarised; exact ln Z by
+   enumerating the 2^20 hidden states against forward AIS, reverse AIS and their bracket.
+
+    .venv/bin/python benchmarks/bench_nn.py [--quick] [--defaults] [--ais] [--only]
 """
 
 from __future__ import annotations
@@ -178,11 +184,134 @@ def speed(quick: bool):
     return n, out
 
 
+def _digits_split():
+    from sklearn.datasets import load_digits
+
+    X = (load_digits().data >= 8).astype(np.float32)
+    perm = np.random.default_rng(0).permutation(len(X))
+    return X[perm[:1400]], X[perm[1400:]]
+
+
+def defaults_vs_sklearn(folder):
+    """Wall time of two whole processes and the exact test LL each reaches."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from deeprg.nn import load_model
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    train, test = _digits_split()
+    np.save(folder / "train.npy", train)
+    np.save(folder / "test.npy", test)
+    script = folder / "sk.py"
+    script.write_text(
+        "import json, sys, numpy as np\n"
+        "from sklearn.neural_network import BernoulliRBM\n"
+        f"X = np.load({str(folder / 'train.npy')!r})\n"
+        "m = BernoulliRBM(n_components=16, learning_rate=0.05, batch_size=20, n_iter=100, random_state=0).fit(X)\n"
+        f"np.savez({str(folder / 'sk.npz')!r}, W=m.components_.T, c=m.intercept_visible_, b=m.intercept_hidden_)\n"
+    )
+    deeprg = Path(sys.executable).with_name("deeprg")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(script)], check=True, env=env)
+    t_sk = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cmd = [
+        str(deeprg),
+        "train",
+        "rbm",
+        str(folder / "train.npy"),
+        "--hidden",
+        "16",
+        "--out",
+        str(folder / "m"),
+    ]
+    out = subprocess.run([*cmd, "--quiet", "--json"], check=True, env=env, capture_output=True, text=True)
+    t_dr = time.perf_counter() - t0
+    summary = json.loads(out.stdout)
+    sk = np.load(folder / "sk.npz")
+    rbm, _ = load_model(folder / "m")
+    with torch.no_grad():
+        W, c, b = rbm.W.double().numpy(), rbm.vbias.double().numpy(), rbm.hbias.double().numpy()
+    return {
+        "scikit-learn": (exact_test_ll(sk["W"], sk["c"], sk["b"], test), t_sk),
+        "deeprg train rbm (defaults)": (exact_test_ll(W, c, b, test), t_dr),
+        "monitor_seconds": summary.get("monitor_seconds"),
+    }
+
+
+def upsampled_digits(size: int = 28) -> np.ndarray:
+    """sklearn's 8x8 digits resized to size x size (linear interpolation) and binarised."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+
+    imgs = load_digits().images / 16.0
+    big = np.stack([zoom(im, size / 8, order=1) for im in imgs])
+    return (big.reshape(len(imgs), -1) >= 0.5).astype(np.float32)
+
+
+def ais_accuracy(quick: bool):
+    from deeprg.nn import ais_bracket
+
+    X = upsampled_digits()
+    rbm = RBM(784, 20, seed=0)
+    Trainer(rbm, TrainConfig(epochs=10 if quick else 30, monitor_exact=False, patience=0)).fit(X)
+    t0 = time.perf_counter()
+    exact = exact_log_z(rbm)
+    t_exact = time.perf_counter() - t0
+    rows = []
+    for n_betas in (500, 2000) if quick else (500, 2000, 10000):
+        br = ais_bracket(rbm, X, n_runs=100, n_betas=n_betas, seed=0)
+        rows.append(
+            (
+                n_betas,
+                br.forward.log_z - exact,
+                br.reverse.log_z - exact,
+                br.low <= exact <= br.high,
+                br.seconds,
+            )
+        )
+    return exact, t_exact, rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--defaults", action="store_true", help="CLI at defaults vs scikit-learn")
+    parser.add_argument("--ais", action="store_true", help="AIS vs exact ln Z on a 784 x 20 RBM")
+    parser.add_argument("--only", action="store_true", help="run only the sections asked for")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    if args.defaults:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            res = defaults_vs_sklearn(tmp)
+        print("\n## Digits at defaults: whole commands (start-up included), exact test log-likelihood\n")
+        print("| command | test log-likelihood [nats] | wall time [s] |")
+        print("|---|---|---|")
+        for k in ("scikit-learn", "deeprg train rbm (defaults)"):
+            print(f"| {k} | {res[k][0]:.3f} | {res[k][1]:.2f} |")
+        ratio = res["deeprg train rbm (defaults)"][1] / res["scikit-learn"][1]
+        print(f"\ndeeprg / scikit-learn wall time: {ratio:.2f}x (monitors: {res['monitor_seconds']:.2f} s)")
+    if args.ais:
+        exact, t_exact, rows = ais_accuracy(args.quick)
+        print(
+            f"\n## AIS on a 784 x 20 digits RBM: exact ln Z = {exact:.3f} ({t_exact:.1f} s by enumeration)\n"
+        )
+        print(
+            "| betas (100 runs) | forward - exact | reverse - exact | bracket holds exact | seconds (both) |"
+        )
+        print("|---|---|---|---|---|")
+        for n_betas, df, dr, ok, sec in rows:
+            print(f"| {n_betas} | {df:+.3f} | {dr:+.3f} | {ok} | {sec:.1f} |")
+    if args.only:
+        return
     updates, rows = quality(args.quick)
     print(f"## Exact test log-likelihood on binarised 8x8 digits, 16 hidden units, {updates} updates\n")
     print("| model | test log-likelihood [nats] | training time [s] |")

@@ -132,3 +132,36 @@ def test_learning_cli_bad_input(make_args, needle, dataset, tmp_path, capsys):
         pytest.skip("a CUDA device is present")
     code, _, err = run(make_args(dataset, tmp_path), capsys)
     assert code == 2 and needle in err and err.count("\n") == 1
+
+
+def test_bad_training_input_exits_2_with_one_line(tmp_path, capsys):
+    empty = tmp_path / "empty.npy"
+    empty.write_bytes(b"")
+    good = tmp_path / "good.npy"
+    np.save(good, np.random.default_rng(0).integers(0, 2, size=(40, 9)).astype(np.float32))
+    nan = tmp_path / "nan.npy"
+    np.save(nan, np.full((4, 9), np.nan))
+    cases = [
+        [str(empty), "--hidden", "2"],
+        [str(nan), "--hidden", "2"],
+        [str(good), "--hidden", "2", "--momentum", "1"],
+        [str(good), "--hidden", "2", "--lr", "0"],
+        [str(good), "--hidden", "2", "--patience", "-1"],
+        [str(good), "--hidden", "0"],
+    ]
+    for args in cases:
+        code, _, err = run(["train", "rbm", *args, "--out", str(tmp_path / "m"), "--quiet"], capsys)
+        assert code == 2, (args, err)
+        assert err.strip().count("\n") == 0 and "Traceback" not in err
+
+
+def test_train_defaults_match_the_library():
+    from dataclasses import fields
+
+    from deeprg.cli.learn import _DEFAULTS
+    from deeprg.nn import TrainConfig
+
+    names = {"batch": "batch_size", "chains": "n_chains"}
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    for key, value in _DEFAULTS.items():
+        assert defaults[names.get(key, key)] == value, key

@@ -13,6 +13,7 @@ from deeprg.nn import (
     RBMEstimator,
     TrainConfig,
     Trainer,
+    ais_bracket,
     ais_log_z,
     exact_log_z,
     load_model,
@@ -112,6 +113,10 @@ def test_ais_within_0_1_nats_and_reverse_ais_brackets():
     rev = reverse_ais_log_z(rbm, train, samples, n_betas=2000, seed=4)
     assert abs(rev.log_z - exact) < 0.1
     assert min(fwd.log_z_low, rev.log_z_low) <= exact <= max(fwd.log_z_high, rev.log_z_high)
+    calls = []
+    br = ais_bracket(rbm, train, n_runs=50, n_betas=500, seed=6, progress=lambda *a: calls.append(a))
+    assert br.low - 0.05 <= exact <= br.high + 0.05 and br.high - br.low < 1.0
+    assert {c[0] for c in calls} == {"forward", "gibbs", "reverse"} and calls[-1][1] == calls[-1][2]
 
 
 def test_tap_free_energy_tends_to_exact_as_weights_vanish():
@@ -188,7 +193,9 @@ def test_every_method_improves_the_exact_likelihood(method):
 
 def test_training_is_reproducible_and_resumes_from_checkpoints(tmp_path):
     train, _ = digits(400)
-    cfg = TrainConfig(method="pcd", epochs=4, lr=0.05, batch_size=50, n_chains=50, monitor_samples=50)
+    cfg = TrainConfig(
+        method="pcd", epochs=4, lr=0.05, batch_size=50, n_chains=50, monitor_samples=50, schedule="constant"
+    )
     a = RBM(64, 8, seed=3)
     Trainer(a, cfg).fit(train)
     b = RBM(64, 8, seed=3)

@@ -235,7 +235,7 @@ def test_a_checkpoint_of_other_data_or_config_is_refused(tmp_path):
     rng = np.random.default_rng(1)
     a = (rng.random((60, 8)) < 0.5).astype(np.float32)
     b = (rng.random((60, 8)) < 0.2).astype(np.float32)
-    cfg = TrainConfig(epochs=1, batch_size=20, n_chains=10, monitor_samples=20)
+    cfg = TrainConfig(epochs=1, batch_size=20, n_chains=10, monitor_samples=20, schedule="constant")
     Trainer(RBM(8, 3, seed=0), cfg).fit(a, checkpoint_dir=tmp_path / "ck")
     with pytest.raises(CheckpointError, match="other data"):
         Trainer(RBM(8, 3, seed=0), cfg).fit(b, checkpoint_dir=tmp_path / "ck")

@@ -29,26 +29,62 @@ def _check_outputs(opts: dict) -> None:
         check_count(opts[name], f"--{name}")
 
 
+_DEFAULTS = {  # TrainConfig's defaults, without importing torch at start-up
+    "method": "pcd",
+    "k": 1,
+    "epochs": 100,
+    "lr": 0.05,
+    "momentum": 0.5,
+    "batch": 20,
+    "chains": 64,
+    "schedule": "linear",
+    "monitor_every": 0,
+    "patience": 3,
+}
+
+
 def _train_options(func):
+    d = _DEFAULTS
     options = [
         click.option(
-            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default="pcd", show_default=True
+            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default=d["method"], show_default=True
         ),
-        click.option("--k", "k", type=int, default=1, show_default=True, help="Gibbs steps per update."),
-        click.option("--epochs", type=int, default=10, show_default=True),
-        click.option("--lr", type=FINITE, default=0.01, show_default=True, help="Learning rate."),
-        click.option("--momentum", type=FINITE, default=0.5, show_default=True),
+        click.option("--k", "k", type=int, default=d["k"], show_default=True, help="Gibbs steps per update."),
+        click.option("--epochs", type=int, default=d["epochs"], show_default=True),
+        click.option(
+            "--lr",
+            type=FINITE,
+            default=d["lr"],
+            show_default=True,
+            help="Learning rate (in units of binary units; spin layers are scaled to match).",
+        ),
+        click.option("--momentum", type=FINITE, default=d["momentum"], show_default=True, help="In [0, 1)."),
         click.option("--l1", type=FINITE, default=0.0, show_default=True, help="L1 weight penalty."),
         click.option("--l2", type=FINITE, default=0.0, show_default=True, help="L2 weight penalty."),
-        click.option("--batch", type=int, default=100, show_default=True, help="Minibatch size."),
+        click.option("--batch", type=int, default=d["batch"], show_default=True, help="Minibatch size."),
         click.option(
-            "--chains", type=int, default=256, show_default=True, help="Persistent chains (PCD, PT)."
+            "--chains", type=int, default=d["chains"], show_default=True, help="Persistent chains (PCD, PT)."
         ),
         click.option(
             "--schedule",
             type=click.Choice(["constant", "linear", "exponential"]),
-            default="constant",
+            default=d["schedule"],
             show_default=True,
+            help="Learning-rate schedule (linear: to lr/epochs at the end).",
+        ),
+        click.option(
+            "--monitor-every",
+            type=int,
+            default=d["monitor_every"],
+            show_default=True,
+            help="Exact log-likelihood every N epochs and after the last (0: about 5 times).",
+        ),
+        click.option(
+            "--patience",
+            type=int,
+            default=d["patience"],
+            show_default=True,
+            help="Stop (restoring the best model) when the log-likelihood fell at N successive checks; 0: off.",
         ),
         click.option("--centering", is_flag=True, help="Centre the units (Montavon & Mueller 2012)."),
         click.option("--visible", type=click.Choice(["binary", "spin"]), default="binary", show_default=True),
@@ -96,6 +132,8 @@ def _training_setup(data, opts: dict):
         "n_chains": opts["chains"],
         "schedule": opts["schedule"],
         "centering": opts["centering"],
+        "monitor_every": opts["monitor_every"],
+        "patience": opts["patience"],
     }
     import numpy as np
 
@@ -165,12 +203,20 @@ def train_rbm_cmd(data, hidden, **opts):
         if not quiet:
             ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
             extra = f", LL {ll:.3f}" if ll is not None else ""
+            recon = record.get("reconstruction_error", float("nan"))
             click.echo(
-                f"epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}{extra}",
+                f"epoch {epoch}/{total}: {record['seconds']:.2f} s (monitors {record['monitor_seconds']:.2f} s), "
+                f"recon {recon:.4f}{extra}",
                 err=True,
             )
+            if record.get("stop_reason"):
+                click.echo(f"deeprg: warning: training {record['stop_reason']}", err=True)
 
-    history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed above
+        history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
     save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
     emit(
         {
@@ -179,6 +225,10 @@ def train_rbm_cmd(data, hidden, **opts):
             "n_hidden": hidden,
             "method": method,
             "epochs": epochs,
+            "epochs_run": len(history),
+            "stop_reason": history[-1].get("stop_reason"),
+            "training_seconds": sum(r["seconds"] for r in history),
+            "monitor_seconds": sum(r["monitor_seconds"] for r in history),
             "final": history[-1],
         },
         as_json,
@@ -240,8 +290,10 @@ def train_dbn_cmd(data, layers, **opts):
 @click.command("eval")
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--ais-runs", type=int, default=100, show_default=True)
-@click.option("--ais-betas", type=int, default=10000, show_default=True)
+@click.option("--ais-runs", type=int, default=100, show_default=True, help="AIS runs (chains).")
+@click.option(
+    "--ais-betas", type=int, default=2000, show_default=True, help="Intermediate distributions per AIS run."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
@@ -260,4 +312,17 @@ def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
         raise bad_input(
             f"the model has {first.n_visible} visible units but the data have {x.shape[1]} features"
         )
-    emit(evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed), as_json)
+    if ais_runs < 2 or ais_betas < 10:
+        raise bad_input(f"--ais-runs must be >= 2 and --ais-betas >= 10, got {ais_runs} and {ais_betas}")
+    shown = set()
+
+    def progress(stage, step, total):
+        pct = int(100 * step / total)
+        if pct % 10 == 0 and (stage, pct) not in shown:
+            shown.add((stage, pct))
+            click.echo(f"AIS {stage}: {pct}%", err=True)
+
+    emit(
+        evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=progress),
+        as_json,
+    )

@@ -194,6 +194,9 @@ def _fields_run(config: Config, data01: np.ndarray, l1: float, seed: int) -> dic
     L = config.field_L
     rbm = RBM(L * L, config.field_hidden, seed=seed)
     cfg = TrainConfig(
+        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+        unit_scaled_lr=False,
+        patience=0,
         method="pcd",
         k=1,
         epochs=config.field_epochs,
@@ -294,6 +297,9 @@ def _weight_sharing(config: Config) -> dict:
         for F in filters:
             for seed in range(config.seeds):
                 cfg = TrainConfig(
+                    schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+                    unit_scaled_lr=False,
+                    patience=0,
                     method="pcd",
                     k=1,
                     epochs=config.ll_epochs,

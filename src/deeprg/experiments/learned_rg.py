@@ -425,6 +425,9 @@ def run(config: Config, ctx: RunContext) -> Result:
         Trainer(
             model,
             TrainConfig(
+                schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+                unit_scaled_lr=False,
+                patience=0,
                 method="pcd",
                 epochs=config.exact_epochs,
                 lr=0.02,

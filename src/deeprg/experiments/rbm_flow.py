@@ -277,6 +277,9 @@ def run(config: Config, ctx: RunContext) -> Result:
             for nh, seed in itertools.product(config.hidden_sizes, range(config.training_seeds)):
                 rbm = RBM(N, nh, visible="spin", hidden="spin", seed=config.seed + 31 * seed)
                 cfg = TrainConfig(
+                    schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+                    unit_scaled_lr=False,
+                    patience=0,
                     method="cd",
                     k=1,
                     epochs=config.epochs,

@@ -235,6 +235,9 @@ def run(config: Config, ctx: RunContext) -> Result:
             )
             rbm = RBM(config.n, config.n // 2, visible="spin", hidden="spin", seed=config.seed)
             cfg = TrainConfig(
+                schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+                unit_scaled_lr=False,
+                patience=0,
                 method="pcd",
                 epochs=config.learn_epochs,
                 lr=0.02,

@@ -3,10 +3,17 @@ functions (exact, AIS, reverse AIS), model files, and a scikit-learn estimator."
 
 from deeprg.nn._conv import ConvRBM, dense_parameter_count, train_conv_rbm
 from deeprg.nn._dbn import DBN
-from deeprg.nn._estimator import RBMEstimator
 from deeprg.nn._evaluate import evaluate_model
 from deeprg.nn._io import load_model, save_model
-from deeprg.nn._partition import AISResult, ais_log_z, base_rate_bias, exact_log_z, reverse_ais_log_z
+from deeprg.nn._partition import (
+    AISBracket,
+    AISResult,
+    ais_bracket,
+    ais_log_z,
+    base_rate_bias,
+    exact_log_z,
+    reverse_ais_log_z,
+)
 from deeprg.nn._rbm import RBM, log_2cosh
 from deeprg.nn._tap import tap_gibbs_free_energy, tap_log_z, tap_magnetizations
 from deeprg.nn._train import (
@@ -23,11 +30,13 @@ __all__ = [
     "DBN",
     "METHODS",
     "RBM",
+    "AISBracket",
     "AISResult",
     "ConvRBM",
     "RBMEstimator",
     "TrainConfig",
     "Trainer",
+    "ais_bracket",
     "ais_log_z",
     "base_rate_bias",
     "dense_parameter_count",
@@ -46,3 +55,11 @@ __all__ = [
     "train_conv_rbm",
     "train_rbm",
 ]
+
+
+def __getattr__(name):  # scikit-learn loads only when the estimator is asked for
+    if name in ("RBMEstimator", "EstimatorNotFittedError"):
+        from deeprg.nn import _estimator
+
+        return getattr(_estimator, name)
+    raise AttributeError(f"module 'deeprg.nn' has no attribute {name!r}")

@@ -73,6 +73,8 @@ def load_training_data(path, *, visible: str = "binary") -> tuple[np.ndarray, di
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DatasetError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
     if suffix in (".h5", ".hdf5"):
         ds = read_dataset(path)
@@ -87,17 +89,22 @@ def load_training_data(path, *, visible: str = "binary") -> tuple[np.ndarray, di
         _check_numpy_headers(path)
         try:
             loaded = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise DatasetError(f"{path}: not a readable numpy file without pickled objects ({exc})") from None
         if isinstance(loaded, np.lib.npyio.NpzFile):
             keys = loaded.files
             key = "data" if "data" in keys else "X" if "X" in keys else keys[0] if len(keys) == 1 else None
             if key is None:
                 raise DatasetError(f"{path}: .npz holds {keys}; name the training array 'data' or 'X'")
-            arr = loaded[key]
+            try:
+                arr = loaded[key]
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                raise DatasetError(f"{path}: array {key!r} is not readable without pickle ({exc})") from None
         else:
             arr = loaded
-        if arr.ndim < 2 or arr.shape[0] == 0:
+        if arr.dtype.kind not in "biuf":
+            raise DatasetError(f"{path}: need a numeric array of unit values, got dtype {arr.dtype}")
+        if arr.ndim < 2 or arr.shape[0] == 0 or arr.size == 0:
             raise DatasetError(f"{path}: need an array of shape (n, features...), got {arr.shape}")
         x = arr.reshape(arr.shape[0], -1).astype(np.float32)
         values = np.unique(x)

@@ -109,6 +109,23 @@ class RBM(nn.Module):
             "dtype": str(self.W.dtype).replace("torch.", ""),
         }
 
+    def extra_repr(self) -> str:
+        centred = bool(self.v_offset.abs().sum() > 0 or self.h_offset.abs().sum() > 0)
+        return (
+            f"n_visible={self.n_visible}, n_hidden={self.n_hidden}, visible={self.visible!r}, "
+            f"hidden={self.hidden!r}, dtype={self.config()['dtype']}, device={self.W.device}"
+            + (", centred" if centred else "")
+        )
+
+    def forward(self, v) -> torch.Tensor:
+        """The free energy F(v) of each row of v (n, n_visible), shape (n,): ``rbm(v)``.
+
+        F is what training differentiates (ln p(v) = -F(v) - ln Z), so ``rbm(v).mean()`` is a
+        loss whose autograd gradient is the data term of the log-likelihood gradient; use
+        :meth:`hidden_mean` for features E[h | v].
+        """
+        return self.free_energy(v)
+
     def _as_tensor(self, v) -> torch.Tensor:
         v = torch.as_tensor(v)
         return v.to(dtype=self.W.dtype, device=self.W.device)

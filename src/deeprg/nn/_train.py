@@ -9,12 +9,26 @@ energy; torch's autograd differentiates the surrogate loss
 plus l1 |W|_1 + l2/2 |W|^2. SGD with momentum and a learning-rate schedule updates the
 parameters. Reconstruction error is monitored but is a poor guide (Hinton's guide, Fischer &
 Igel 2010); the free-energy gap between training and held-out data measures overfitting.
+
+Learning rates are in units of binary {0,1} units. A unit of range r (1 for binary, 2 for
+spins) is a binary unit rescaled by r, so with the same lr plain SGD on a spin layer takes
+steps r^2 times larger (W: (r_v r_h)^2, c: r_v^2, b: r_h^2). The likelihood gradient is
+divided by those factors (``unit_scaled_lr``), which makes a learning rate mean the same for
+spin and binary units. Without it spin-visible RBMs on critical Ising data diverge under PCD:
+the model's magnetisation modes separate faster than the persistent chains can cross between
+them, the chains' share of each mode freezes, and the biases run away (docs/training.md).
+
+A divergence guard watches the monitored log-likelihood: when it falls at ``patience``
+successive evaluations, or a parameter is not finite, training stops, the best parameters
+are restored, a warning is issued and the history's last record says why (``stop_reason``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -50,22 +64,31 @@ class TrainConfig:
         centering: centre visible units on the data mean and hidden units on a running mean.
         tap_order, tap_iterations: EMF expansion order and fixed-point iterations.
         monitor_samples: samples used by the per-epoch monitors. monitor_exact: compute the
-            exact log-likelihood every epoch (None: when the smaller layer has <= 20 units).
+            exact log-likelihood (None: when the smaller layer has <= 20 units), every
+            ``monitor_every`` epochs and after the last one (0: about 5 times per run).
+        patience: stop (restoring the best parameters) when the monitored log-likelihood
+            fell at this many successive evaluations; 0 turns the guard off (a non-finite
+            parameter always stops training).
+        unit_scaled_lr: divide the likelihood gradient of spin layers by their squared range
+            (see the module docstring), so lr means the same for spin and binary units.
         train_biases: False keeps
             the biases at their initial values (bias-free RBMs, as in Iso et al. 2018).
         seed: everything random.
+
+    Defaults were chosen on binarised 8x8 digits and 2D Ising configurations at K_c
+    (8x8 to 32x32, spin and binary visible units); docs/training.md has the table.
     """
 
     method: str = "pcd"
     k: int = 1
-    epochs: int = 10
-    batch_size: int = 100
-    lr: float = 0.01
+    epochs: int = 100
+    batch_size: int = 20
+    lr: float = 0.05
     momentum: float = 0.5
-    schedule: str = "constant"
+    schedule: str = "linear"
     l1: float = 0.0
     l2: float = 0.0
-    n_chains: int = 256
+    n_chains: int = 64
     n_temperatures: int = 10
     pt_min_beta: float = 0.3
     centering: bool = False
@@ -73,10 +96,14 @@ class TrainConfig:
     tap_iterations: int = 20
     monitor_samples: int = 1000
     monitor_exact: bool | None = None
+    monitor_every: int = 0
+    patience: int = 3
+    unit_scaled_lr: bool = True
     train_biases: bool = True
     seed: int = 0
 
     def validate(self) -> None:
+        """Raise :class:`~deeprg.errors.InputError` naming the first invalid hyperparameter."""
         if self.method not in METHODS:
             raise InputError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.schedule not in SCHEDULES:
@@ -88,15 +115,31 @@ class TrainConfig:
             ("n_chains", 1),
             ("n_temperatures", 2),
             ("tap_iterations", 1),
+            ("monitor_samples", 1),
+            ("monitor_every", 0),
+            ("patience", 0),
+            ("seed", 0),
         ):
-            if getattr(self, name) < low:
-                raise InputError(f"{name} must be >= {low}, got {getattr(self, name)}")
-        for name in ("lr", "l1", "l2", "momentum"):
             v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | np.integer):
+                raise InputError(f"{name} must be an integer, got {v!r}")
+            if v < low:
+                raise InputError(f"{name} must be >= {low}, got {v}")
+        for name in ("lr", "l1", "l2", "momentum", "pt_min_beta"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                raise InputError(f"{name} must be a number, got {v!r}")
             if not math.isfinite(v) or v < 0:
                 raise InputError(f"{name} must be a finite number >= 0, got {v}")
         if self.lr == 0:
             raise InputError("lr must be > 0")
+        if not self.momentum < 1:
+            raise InputError(f"momentum must lie in [0, 1), got {self.momentum}")
+        for name in ("centering", "train_biases", "unit_scaled_lr"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise InputError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.monitor_exact is not None and not isinstance(self.monitor_exact, bool | np.bool_):
+            raise InputError(f"monitor_exact must be None, True or False, got {self.monitor_exact!r}")
         if not 0 < self.pt_min_beta < 1:
             raise InputError(f"pt_min_beta must lie in (0, 1), got {self.pt_min_beta}")
         if self.tap_order not in (2, 3):
@@ -110,15 +153,29 @@ class TrainState:
     epoch: int = 0
     history: list = field(default_factory=list)
     swap_acceptance: list = field(default_factory=list)
+    stop_reason: str | None = None
 
 
-def as_training_tensor(data, rbm: RBM) -> torch.Tensor:
-    """Validate a (n, n_visible) array of unit values and convert it for ``rbm``."""
-    x = torch.as_tensor(np.asarray(data), dtype=rbm.W.dtype, device=rbm.W.device)
-    if x.ndim != 2 or x.shape[1] != rbm.n_visible:
-        raise InputError(f"data must have shape (n, {rbm.n_visible}), got {tuple(x.shape)}")
+def as_training_tensor(data, rbm: RBM, *, allow_means: bool = False) -> torch.Tensor:
+    """Validate a (n, n_visible) array of unit values and convert it for ``rbm``.
+
+    With ``allow_means`` any finite reals are accepted: values in the units' range ([0, 1]
+    binary, [-1, 1] spin) are read as unit means E[v_i] and enter the data term as they are
+    (as scikit-learn's BernoulliRBM does). Otherwise only the two unit values are allowed.
+    """
+    try:
+        arr = np.asarray(data)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"dtype {arr.dtype}")
+        x = torch.as_tensor(arr.astype(np.float64, copy=False), dtype=rbm.W.dtype, device=rbm.W.device)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"data must be a numeric array of unit values ({exc})") from None
+    if x.ndim != 2 or x.shape[1] != rbm.n_visible or x.shape[0] == 0:
+        raise InputError(f"data must have shape (n >= 1, {rbm.n_visible}), got {tuple(x.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise InputError("data contain NaN or infinite values")
     allowed = (0.0, 1.0) if rbm.visible == "binary" else (-1.0, 1.0)
-    if not bool(((x == allowed[0]) | (x == allowed[1])).all()):
+    if not allow_means and not bool(((x == allowed[0]) | (x == allowed[1])).all()):
         raise InputError(f"data for {rbm.visible} visible units must contain only {allowed}")
     return x
 
@@ -146,7 +203,9 @@ def monitors(
     rbm: RBM, train: torch.Tensor, valid: torch.Tensor | None, generator=None, exact: bool | None = None
 ) -> dict:
     """Per-epoch monitors: free energies and their gap, reconstruction error, pseudo-LL, and the
-    exact log-likelihood when the smaller layer has <= 20 units."""
+    exact log-likelihood (ln Z by enumerating the smaller layer) when ``exact`` is True or, for
+    None, when the smaller layer has <= 20 units. The cost of ln Z is returned as
+    ``log_z_seconds``."""
     out = {"train_free_energy": float(rbm.free_energy(train).mean())}
     out["reconstruction_error"] = reconstruction_error(rbm, train)
     out["pseudo_log_likelihood"] = pseudo_log_likelihood(rbm, train, generator)
@@ -156,7 +215,9 @@ def monitors(
     if exact is None:
         exact = min(rbm.n_visible, rbm.n_hidden) <= 20
     if exact:
+        t0 = time.perf_counter()
         lz = exact_log_z(rbm)
+        out["log_z_seconds"] = time.perf_counter() - t0
         out["log_z"] = lz
         out["train_log_likelihood"] = -out["train_free_energy"] - lz
         if valid is not None:
@@ -185,6 +246,13 @@ class Trainer:
         if config.method == "tap" and (rbm.visible != "binary" or rbm.hidden != "binary"):
             raise InputError("TAP training needs binary {0,1} visible and hidden units")
         self.rbm, self.config = rbm, config
+        r_v = 1.0 if rbm.visible == "binary" else 2.0
+        r_h = 1.0 if rbm.hidden == "binary" else 2.0
+        # likelihood-gradient factors of W, c, b: lr in units of binary units (module docstring)
+        self._unit_scales = (
+            (1.0 / (r_v * r_h) ** 2, 1.0 / r_v**2, 1.0 / r_h**2) if config.unit_scaled_lr else (1.0, 1.0, 1.0)
+        )
+        self._best: tuple[float, dict] | None = None
         self.generator = torch.Generator(device=rbm.W.device).manual_seed(config.seed)
         self.optimizer = torch.optim.SGD(rbm.parameters(), lr=config.lr, momentum=config.momentum)
         self.state = TrainState()
@@ -207,21 +275,23 @@ class Trainer:
 
     @torch.no_grad()
     def _pt_step(self):
-        rbm, betas = self.rbm, self.betas
-        x = self.chains  # (T, C, n_v)
+        """k Gibbs sweeps of every replica at once (x: (T, C, n_v), betas (T,)), then
+        neighbour swaps accepted with min(1, e^{(b_t - b_t+1)(E_t - E_t+1)})."""
+        rbm = self.rbm
+        beta = self.betas[:, None, None]
+        x = self.chains
         for _ in range(self.config.k):
-            h = torch.stack(
-                [rbm.sample_hidden(x[t], self.generator, float(betas[t])) for t in range(len(betas))]
-            )
-            x = torch.stack(
-                [rbm.sample_visible(h[t], self.generator, float(betas[t])) for t in range(len(betas))]
-            )
-        h = torch.stack([rbm.sample_hidden(x[t], self.generator, float(betas[t])) for t in range(len(betas))])
-        energy = torch.stack([rbm.energy(x[t], h[t]) for t in range(len(betas))])  # (T, C)
-        for t in range(len(betas) - 1):  # swap neighbours: accept min(1, e^{(b_t - b_t+1)(E_t - E_t+1)})
+            h = unit_sample(beta * rbm.hidden_input(x), rbm.hidden, self.generator)
+            x = unit_sample(beta * rbm.visible_input(h), rbm.visible, self.generator)
+        h = unit_sample(beta * rbm.hidden_input(x), rbm.hidden, self.generator)
+        energy = rbm.energy(x, h)  # (T, C)
+        betas = self.betas
+        u = torch.rand(energy[:-1].shape, generator=self.generator, device=energy.device, dtype=energy.dtype)
+        log_u = torch.log(u)
+        x = x.clone()
+        for t in range(len(betas) - 1):
             log_a = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])
-            u = torch.rand(log_a.shape, generator=self.generator, device=log_a.device, dtype=log_a.dtype)
-            swap = torch.log(u) < log_a
+            swap = log_u[t] < log_a
             self._swap_counts[t] += (float(swap.sum()), swap.numel())
             xt, xs = x[t].clone(), x[t + 1].clone()
             x[t] = torch.where(swap[:, None], xs, xt)
@@ -272,13 +342,16 @@ class Trainer:
         dv = torch.cat([negative, batch]) - rbm.v_offset
         dh = torch.cat([(h_neg - rbm.h_offset) / negative.shape[0], (rbm.h_offset - h_pos) / batch.shape[0]])
         gW = dv.T @ dh
+        sw, sv, sh = self._unit_scales
+        if sw != 1.0:
+            gW *= sw
         if cfg.l1:
             gW += cfg.l1 * torch.sign(rbm.W)
         if cfg.l2:
             gW += cfg.l2 * rbm.W
         rbm.W.grad = gW
-        rbm.vbias.grad = negative.mean(0) - batch.mean(0)
-        rbm.hbias.grad = h_neg.mean(0) - h_pos.mean(0)
+        rbm.vbias.grad = (negative.mean(0) - batch.mean(0)) * sv
+        rbm.hbias.grad = (h_neg.mean(0) - h_pos.mean(0)) * sh
 
     # -- centering ------------------------------------------------------------------------------
     @torch.no_grad()
@@ -296,12 +369,18 @@ class Trainer:
         self.rbm.h_offset.copy_(new)
 
     # -- the loop -------------------------------------------------------------------------------
-    def fit(self, train, valid=None, *, checkpoint_dir=None, progress=None) -> list[dict]:
+    def fit(self, train, valid=None, *, checkpoint_dir=None, progress=None, allow_means=False) -> list[dict]:
         """Train for the configured epochs (resuming from ``checkpoint_dir`` if it holds a
-        checkpoint of the same config) and return the per-epoch history."""
+        checkpoint of the same config) and return the per-epoch history.
+
+        Each record has the epoch, its training ``seconds``, ``lr``, the monitors (see
+        :func:`monitors`) and their cost ``monitor_seconds``; the divergence guard's last
+        record has ``stop_reason``. ``progress(epoch, epochs, record)`` is called after each
+        epoch. ``allow_means`` accepts real values (unit means) as data.
+        """
         rbm, cfg = self.rbm, self.config
-        train = as_training_tensor(train, rbm)
-        valid = as_training_tensor(valid, rbm) if valid is not None else None
+        train = as_training_tensor(train, rbm, allow_means=allow_means)
+        valid = as_training_tensor(valid, rbm, allow_means=allow_means) if valid is not None else None
         if self.chains is None:
             self._init_chains(train)
             if cfg.centering:
@@ -316,7 +395,7 @@ class Trainer:
         mon_train = train[: cfg.monitor_samples]
         mon_valid = valid[: cfg.monitor_samples] if valid is not None else None
         fast = self._fast_path_applies()
-        while self.state.epoch < cfg.epochs:
+        while self.state.epoch < cfg.epochs and self.state.stop_reason is None:
             if fast:
                 self._fast_epoch(train, cfg)
                 self._finish_epoch(mon_train, mon_valid, mon_gen, checkpoint_dir, progress)
@@ -351,22 +430,80 @@ class Trainer:
             self._finish_epoch(mon_train, mon_valid, mon_gen, checkpoint_dir, progress)
         return self.state.history
 
+    def _exact_due(self, epoch: int) -> bool:
+        """Whether the exact log-likelihood is computed after ``epoch`` (0-based)."""
+        cfg, rbm = self.config, self.rbm
+        exact = cfg.monitor_exact
+        if exact is None:
+            exact = min(rbm.n_visible, rbm.n_hidden) <= 20
+        if not exact:
+            return False
+        every = cfg.monitor_every or max(1, cfg.epochs // 5)
+        return (epoch + 1) % every == 0 or epoch + 1 == cfg.epochs
+
     def _finish_epoch(self, mon_train, mon_valid, mon_gen, checkpoint_dir, progress):
         cfg, rbm = self.config, self.rbm
         epoch = self.state.epoch
         factor = _lr_factor(cfg.schedule, epoch, cfg.epochs)
         record = {"epoch": epoch + 1, "seconds": self._epoch_seconds, "lr": cfg.lr * factor}
-        record.update(monitors(rbm, mon_train, mon_valid, mon_gen, exact=cfg.monitor_exact))
+        t0 = time.perf_counter()
+        finite = all(bool(torch.isfinite(p).all()) for p in (rbm.W, rbm.vbias, rbm.hbias))
+        if finite:
+            record.update(monitors(rbm, mon_train, mon_valid, mon_gen, exact=self._exact_due(epoch)))
+        record["monitor_seconds"] = time.perf_counter() - t0
         if cfg.method == "pt":
             acc = self._swap_counts[:, 0] / np.maximum(self._swap_counts[:, 1], 1)
             record["swap_acceptance"] = acc.tolist()
             self.state.swap_acceptance = acc.tolist()
+        self._guard(record, finite)
         self.state.history.append(record)
         self.state.epoch += 1
         if checkpoint_dir is not None:
             self._checkpoint(Path(checkpoint_dir))
         if progress is not None:
             progress(self.state.epoch, cfg.epochs, record)
+
+    # -- the divergence guard -------------------------------------------------------------------
+    def _guard(self, record: dict, finite: bool):
+        """Stop on non-finite parameters or a log-likelihood that fell at ``patience``
+        successive evaluations; restore the best parameters and say why in ``record``."""
+        cfg, rbm = self.config, self.rbm
+        key = "valid_log_likelihood" if "valid_log_likelihood" in record else "train_log_likelihood"
+        ll = record.get(key)
+        reason = None
+        if not finite or (ll is not None and not math.isfinite(ll)):
+            reason = f"non-finite parameters or log-likelihood after epoch {record['epoch']} (learning rate too large?)"
+        elif ll is not None:
+            self._ll_trace = [*getattr(self, "_ll_trace", []), ll]
+            if self._best is None or ll > self._best[0]:
+                self._best = (
+                    ll,
+                    {k: v.detach().clone() for k, v in rbm.state_dict().items()},
+                    record["epoch"],
+                )
+            tail = self._ll_trace[-(cfg.patience + 1) :]
+            if (
+                cfg.patience
+                and len(tail) == cfg.patience + 1
+                and all(b < a for a, b in itertools.pairwise(tail))
+                and ll < self._best[0]
+            ):
+                reason = (
+                    f"the {key.replace('_', ' ')} fell at {cfg.patience} successive evaluations "
+                    f"({tail[0]:.4g} -> {ll:.4g}; best {self._best[0]:.4g} after epoch {self._best[2]})"
+                )
+        if reason is None:
+            return
+        if self._best is not None:
+            rbm.load_state_dict(self._best[1])
+            reason += f"; parameters restored from epoch {self._best[2]}"
+            record["restored_log_likelihood"] = self._best[0]
+        reason = "stopped: " + reason
+        record["stop_reason"] = reason
+        self.state.stop_reason = reason
+        if hasattr(self, "_fast"):
+            del self._fast
+        warnings.warn(f"RBM training {reason}", RuntimeWarning, stacklevel=4)
 
     # -- the compiled loop for small binary RBMs ---------------------------------------------
     def _fast_path_applies(self) -> bool:
@@ -448,6 +585,8 @@ class Trainer:
         found = load_checkpoint(folder, self._identity, device=self.rbm.W.device)
         if found is not None:
             restore_trainer(self, *found)
+            history = self.state.history
+            self.state.stop_reason = history[-1].get("stop_reason") if history else None
 
 
 def train_rbm(rbm: RBM, train, valid=None, config: TrainConfig | None = None, **kwargs) -> list[dict]:

@@ -173,6 +173,9 @@ def train_rbm_map(
         raise InputError(f"units must be 'binary' or 'spin', got {units!r}")
     rbm = RBM(L * L, (L // b) ** 2, visible=units, hidden=units, seed=seed)
     cfg = TrainConfig(
+        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
+        unit_scaled_lr=False,
+        patience=0,
         method="pcd",
         k=k,
         epochs=epochs,
