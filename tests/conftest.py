@@ -1,10 +1,18 @@
 import os
+import sys
 
 # Under pytest-xdist each worker gets one thread: two workers x two threads on two cores
 # oversubscribe the machine and slow torch and numba by large factors.
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "numba" in sys.modules:
+        # Imported already (pytest resolves the numba warning class in filterwarnings first):
+        # changing NUMBA_NUM_THREADS now would make numba's next compile refuse the new value.
+        import numba
+
+        numba.set_num_threads(1)
+    else:
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np
 import pytest
