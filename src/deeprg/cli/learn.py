@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, json_option
+from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option
+from deeprg.cli._progress import _progress
 
 
 def _train_options(func):
@@ -46,7 +47,7 @@ def _train_options(func):
             help="Checkpoint folder (resumes).",
         ),
         click.option("--out", type=click.Path(), required=True, help="Model folder to write."),
-        click.option("--quiet", is_flag=True),
+        click.option("--quiet", is_flag=True, help="No progress display."),
         json_option,
     ]
     for option in reversed(options):
@@ -99,12 +100,23 @@ def _training_setup(data, opts: dict):
     return train, valid, meta, config
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "deeprg train rbm ms.h5 --hidden 400 --method pcd --epochs 20 --out rbm/",
+        "deeprg train dbn ms.h5 --layers 1600,400,100,25 --l1 2e-4 --out dbn/",
+    )
+)
 def train():
     """Train RBMs and DBNs."""
 
 
-@train.command("rbm")
+@train.command(
+    "rbm",
+    epilog=examples(
+        "deeprg train rbm ms.h5 --hidden 400 --method pcd --epochs 20 --out rbm/",
+        "deeprg train rbm chain.h5 --hidden 8 --visible spin --lr 0.05 --checkpoint ckpt/ --out rbm/",
+    ),
+)
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--hidden", type=int, required=True, help="Hidden units.")
 @_train_options
@@ -130,16 +142,15 @@ def train_rbm_cmd(data, hidden, **opts):
     rbm = RBM(train_x.shape[1], hidden, visible=visible, device=device, seed=seed)
     trainer = Trainer(rbm, config)
 
-    def progress(epoch, total, record):
-        if not quiet:
-            ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
-            extra = f", LL {ll:.3f}" if ll is not None else ""
-            click.echo(
-                f"epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}{extra}",
-                err=True,
-            )
+    with _progress(quiet or as_json, "training", "epochs", every=0.0) as report:
 
-    history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
+        def progress(epoch, total, record):
+            if report is not None:
+                ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
+                extra = f", LL {ll:.3f}" if ll is not None else ""
+                report(epoch, total, f"recon {record['reconstruction_error']:.4f}{extra}")
+
+        history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
     save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
     emit(
         {
@@ -154,7 +165,9 @@ def train_rbm_cmd(data, hidden, **opts):
     )
 
 
-@train.command("dbn")
+@train.command(
+    "dbn", epilog=examples("deeprg train dbn ms.h5 --layers 1600,400,100,25 --l1 2e-4 --epochs 20 --out dbn/")
+)
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
     "--layers", required=True, help="Layer sizes, e.g. 1600,400,100,25 (the first is the data size)."
@@ -181,14 +194,15 @@ def train_dbn_cmd(data, layers, **opts):
         raise bad_input(f"--layers starts with {sizes[0]} but the data have {train_x.shape[1]} features")
     dbn = DBN.from_sizes(sizes, visible=visible, seed=seed, device=device)
 
-    def progress(layer, epoch, total, record):
-        if not quiet:
-            click.echo(
-                f"layer {layer + 1} epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}",
-                err=True,
-            )
+    with _progress(quiet or as_json, "training", "epochs", every=0.0) as report:
 
-    histories = dbn.fit(train_x, config, valid_x, progress=progress)
+        def progress(layer, epoch, total, record):
+            if report is not None:
+                n_rbm = len(sizes) - 1
+                note = f"layer {layer + 1}/{n_rbm}, recon {record['reconstruction_error']:.4f}"
+                report(layer * total + epoch, n_rbm * total, note)
+
+        histories = dbn.fit(train_x, config, valid_x, progress=progress)
     save_model(dbn, out, extra={"training": asdict(config), "history": histories, "data": meta})
     emit(
         {
@@ -202,14 +216,20 @@ def train_dbn_cmd(data, layers, **opts):
     )
 
 
-@click.command("eval")
+@click.command(
+    "eval",
+    epilog=examples(
+        "deeprg eval rbm/ ms.h5", "deeprg eval dbn/ ms.h5 --ais-runs 200 --ais-betas 20000 --json"
+    ),
+)
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--ais-runs", type=int, default=100, show_default=True)
 @click.option("--ais-betas", type=int, default=10000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @json_option
-def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
+def eval_cmd(model, data, ais_runs, ais_betas, seed, quiet, as_json):
     """Log-likelihood (exact or AIS with a reverse-AIS bracket), pseudo-LL, reconstruction
     error and the free-energy gap to the training data."""
     from deeprg.nn import DBN, evaluate_model, load_model
@@ -222,4 +242,8 @@ def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
         raise bad_input(
             f"the model has {first.n_visible} visible units but the data have {x.shape[1]} features"
         )
-    emit(evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed), as_json)
+    with _progress(quiet or as_json, "AIS", "steps") as report:
+        result = evaluate_model(
+            net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=report
+        )
+    emit(result, as_json)

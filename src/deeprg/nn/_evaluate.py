@@ -20,11 +20,19 @@ def _train_free_energy(config: dict) -> float | None:
 
 @torch.no_grad()
 def evaluate_model(
-    model, data, config: dict | None = None, *, ais_runs: int = 100, ais_betas: int = 10000, seed: int = 0
+    model,
+    data,
+    config: dict | None = None,
+    *,
+    ais_runs: int = 100,
+    ais_betas: int = 10000,
+    seed: int = 0,
+    progress=None,
 ) -> dict:
     """Evaluate an RBM (log-likelihood exact or by AIS with a reverse-AIS bracket, pseudo-LL,
     reconstruction error, free-energy gap) or a DBN (reconstruction error, per-layer free
-    energies, and the first layer's RBM log-likelihood)."""
+    energies, and the first layer's RBM log-likelihood). ``progress(done, total)``, if given,
+    follows the AIS and reverse-AIS annealing steps."""
     config = config or {}
     x = torch.as_tensor(np.asarray(data))
     if isinstance(model, DBN):
@@ -36,7 +44,9 @@ def evaluate_model(
             "reconstruction_error": float(((model.reconstruct(x) - x) ** 2).mean()),
             "layer_free_energies": model.layer_free_energies(x),
         }
-        out["first_layer"] = evaluate_model(rbm0, x, {}, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed)
+        out["first_layer"] = evaluate_model(
+            rbm0, x, {}, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=progress
+        )
         return out
     rbm: RBM = model
     x = x.to(rbm.W.dtype)
@@ -53,9 +63,13 @@ def evaluate_model(
             "log_z": lz,
         }
     else:
-        fwd = ais_log_z(rbm, x, n_runs=ais_runs, n_betas=ais_betas, seed=seed)
+        fwd_p = rev_p = None
+        if progress is not None:
+            fwd_p = lambda done, total: progress(done, 2 * total)  # noqa: E731
+            rev_p = lambda done, total: progress(total + done, 2 * total)  # noqa: E731
+        fwd = ais_log_z(rbm, x, n_runs=ais_runs, n_betas=ais_betas, seed=seed, progress=fwd_p)
         samples = rbm.gibbs(x[torch.randint(0, x.shape[0], (ais_runs,), generator=gen)], 1000, gen)
-        rev = reverse_ais_log_z(rbm, x, samples, n_betas=ais_betas, seed=seed + 1)
+        rev = reverse_ais_log_z(rbm, x, samples, n_betas=ais_betas, seed=seed + 1, progress=rev_p)
         ll = -f - fwd.log_z
         out["log_likelihood"] = {
             "value": float(ll.mean()),

@@ -136,8 +136,13 @@ def _betas(n_betas: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def ais_log_z(rbm: RBM, data, *, n_runs: int = 100, n_betas: int = 10000, seed: int = 0) -> AISResult:
-    """Forward AIS estimate of ln Z (optimistic on average)."""
+def ais_log_z(
+    rbm: RBM, data, *, n_runs: int = 100, n_betas: int = 10000, seed: int = 0, progress=None
+) -> AISResult:
+    """Forward AIS estimate of ln Z (optimistic on average).
+
+    ``progress``, if given, is called as ``progress(done, total)`` in annealing steps.
+    """
     model = copy.deepcopy(rbm).double()
     c_a = base_rate_bias(data, rbm.visible).to(model.W.device)
     gen = torch.Generator(device=model.W.device).manual_seed(seed)
@@ -151,12 +156,19 @@ def ais_log_z(rbm: RBM, data, *, n_runs: int = 100, n_betas: int = 10000, seed: 
     for k in range(1, len(betas)):
         log_w += neg_free(v, float(betas[k])) - neg_free(v, float(betas[k - 1]))
         v = transition(v, float(betas[k]), gen)
+        if progress is not None and (k % 100 == 0 or k == len(betas) - 1):
+            progress(k, len(betas) - 1)
     return _summarise(log_w, _log_z_base(model, c_a), len(betas), False)
 
 
 @torch.no_grad()
-def reverse_ais_log_z(rbm: RBM, data, model_samples, *, n_betas: int = 10000, seed: int = 0) -> AISResult:
-    """Reverse AIS from (approximate) model samples: a stochastic upper bound on ln Z."""
+def reverse_ais_log_z(
+    rbm: RBM, data, model_samples, *, n_betas: int = 10000, seed: int = 0, progress=None
+) -> AISResult:
+    """Reverse AIS from (approximate) model samples: a stochastic upper bound on ln Z.
+
+    ``progress``, if given, is called as ``progress(done, total)`` in annealing steps.
+    """
     model = copy.deepcopy(rbm).double()
     c_a = base_rate_bias(data, rbm.visible).to(model.W.device)
     gen = torch.Generator(device=model.W.device).manual_seed(seed)
@@ -167,4 +179,6 @@ def reverse_ais_log_z(rbm: RBM, data, model_samples, *, n_betas: int = 10000, se
     for k in range(1, len(betas)):
         log_w += neg_free(v, float(betas[k])) - neg_free(v, float(betas[k - 1]))
         v = transition(v, float(betas[k]), gen)
+        if progress is not None and (k % 100 == 0 or k == len(betas) - 1):
+            progress(k, len(betas) - 1)
     return _summarise(log_w, _log_z_base(model, c_a), len(betas), True)

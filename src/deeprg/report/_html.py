@@ -18,6 +18,7 @@ th{background:#f5f5f5} .v{font-weight:600;padding:.15em .5em;border-radius:.3em;
 figure{margin:1em 0;display:inline-block;max-width:100%} figure img{max-width:100%;border:1px solid #eee} figcaption{font-size:.85em;color:#555;max-width:640px}
 code,pre{background:#f6f6f6;padding:.1em .3em;border-radius:.2em} pre{padding:.6em;overflow-x:auto;font-size:.85em}
 .muted{color:#666;font-size:.9em}
+ul.claims{margin:0;padding-left:0;list-style:none} ul.claims li{margin:.25em 0}
 """
 
 
@@ -31,6 +32,17 @@ def _fmt(x) -> str:
     if isinstance(x, float):
         return f"{x:.6g}"
     return _esc(x)
+
+
+def _duration(seconds) -> str:
+    """Run times for people: '0.9 s', '42 s', '3 min 05 s'."""
+    if seconds is None:
+        return "-"
+    seconds = float(seconds)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 def _verdict(v: str) -> str:
@@ -112,18 +124,21 @@ def write_index(root) -> Path:
             cfg = json.loads((run / "config.json").read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        verdicts = " ".join(_verdict(c["verdict"]) for c in metrics.get("claims", []))
+        verdicts = "".join(
+            f"<li>{_verdict(c['verdict'])} {_esc(c.get('claim', ''))}</li>" for c in metrics.get("claims", [])
+        )
+        verdicts = f"<ul class='claims'>{verdicts}</ul>" if verdicts else "-"
         total = cfg.get("timings_seconds", {}).get("total")
         rows += (
             f"<tr><td><a href='{_esc(run.name)}/report.html'>{_esc(cfg.get('title', run.name))}</a></td>"
             f"<td>{_esc(metrics.get('preset'))}</td><td>{verdicts}</td><td>{_esc(metrics.get('summary', ''))}</td>"
-            f"<td>{_fmt(total)}</td></tr>"
+            f"<td>{_duration(total)}</td></tr>"
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>deeprg runs</title><style>{_CSS}</style></head>
 <body><h1>deeprg: what the evidence says</h1>
 <p>Each run tests claims from the seed documents against exact results and classical RG.</p>
-<table><tr><th>Experiment</th><th>Preset</th><th>Verdicts</th><th>Summary</th><th>Seconds</th></tr>{rows}</table>
+<table><tr><th>Experiment</th><th>Preset</th><th>Claims and verdicts</th><th>Summary</th><th>Time</th></tr>{rows}</table>
 </body></html>
 """
     path = root / "index.html"

@@ -108,13 +108,14 @@ def assign_to_coarse_lattice(centroids, shape, coarse_shape) -> np.ndarray:
     return order
 
 
-def analyze_network(layers, configs, *, radius: float | None = None, seed: int = 0) -> dict:
+def analyze_network(layers, configs, *, radius: float | None = None, seed: int = 0, progress=None) -> dict:
     """What ``deeprg vrg analyze`` reports for a stack of RBMs and +-1 data (n, L, L).
 
     Per layer: locality of the receptive fields; where the layer has (L/b)^2 units, the
     effective nn/nnn couplings of its hidden samples placed on the coarse lattice against
     majority-rule block spins at the same scale; and the mean free energy per unit of the data
-    propagated to that layer (seed 001's per-layer free energy).
+    propagated to that layer (seed 001's per-layer free energy). ``progress(done, total)``, if
+    given, is called after each layer.
     """
     import torch
 
@@ -138,6 +139,8 @@ def analyze_network(layers, configs, *, radius: float | None = None, seed: int =
             reps.append(h)
     rng = np.random.default_rng(seed)
     for i, (layer, F) in enumerate(zip(layers, fields, strict=True), start=1):
+        if progress is not None:
+            progress(i - 1, len(layers))
         loc = layer_locality(F, (L, L), radius)
         with torch.no_grad():
             f = (layer.free_energy(reps[i - 1]).double().cpu().numpy()) / layer.n_visible
@@ -181,4 +184,6 @@ def analyze_network(layers, configs, *, radius: float | None = None, seed: int =
                 },
             }
         out["layers"].append(entry)
+    if progress is not None:
+        progress(len(layers), len(layers))
     return out
