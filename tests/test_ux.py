@@ -154,3 +154,50 @@ def test_docs_cli_reference_lists_every_command():
     text = hooks.cli_reference()
     for path, _ in _commands(cli, ["deeprg"]):
         assert f"`{' '.join(path)}`" in text
+
+
+def test_make_figure_returns_a_figure_without_known_defects():
+    from matplotlib.figure import Figure
+
+    from deeprg.experiments import FigureSpec, Series
+    from deeprg.report import make_figure
+
+    spec = FigureSpec(
+        name="u",
+        title="u against K",
+        series=(
+            Series([0.3, 0.4], [-1.0, -1.2], label="Kaufman L=8"),
+            Series([0.3, 0.4], [-1.01, -1.19], yerr=[0.01, 0.01], label="MC L=8", style="points"),
+            Series([], [], label="empty"),
+        ),
+        vlines=((0.4407, "exact K_c"),),
+    )
+    fig = make_figure(spec)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["Kaufman L=8"].get_color() == ax.containers[0].lines[0].get_color()  # same L, same colour
+    labels = ax.get_legend_handles_labels()[1]
+    assert "exact K_c" in labels and "empty" not in labels  # reference line named in the legend
+    steps = make_figure(FigureSpec(name="s", title="flow", series=(Series([0, 1, 2], [1.0, 0.5, 0.1]),)))
+    ticks = steps.axes[0].get_xticks()
+    assert np.allclose(ticks, np.round(ticks))  # no 1.25 on a discrete axis
+    grid = make_figure(FigureSpec(name="g", title="fields", kind="images", images=(np.eye(3), -np.eye(3))))
+    assert len(grid.axes) >= 4  # each panel has its colourbar
+
+
+def test_no_text_is_clipped_in_a_narrow_image_grid():
+    from deeprg.experiments import FigureSpec
+    from deeprg.report._figures import clipped_text, make_figure
+
+    title = "|W| of the learned RBMs (visible sites x hidden units), one panel per coupling"
+    spec = FigureSpec(
+        name="w", title=title, kind="images", images=(np.ones((6, 3)),), image_titles=("K = 0.5",)
+    )
+    assert clipped_text(make_figure(spec)) == []
+    # The check itself can fail: a title far wider than its figure is reported.
+    from matplotlib.figure import Figure
+
+    bad = Figure(figsize=(2, 2))
+    bad.suptitle("a title that is much too long for a two-inch wide figure to hold")
+    assert clipped_text(bad)

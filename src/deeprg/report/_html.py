@@ -85,7 +85,7 @@ def render_run(out_dir, title: str, config_doc: dict, result) -> Path:
     )
     tables = "".join(f"<h3>{_esc(name)}</h3>{_table(rows)}" for name, rows in result.tables.items())
     figures = "".join(
-        f'<figure><img src="figures/{_esc(files["png"])}" alt="{_esc(spec.title)}" width="640">'
+        f'<figure><img src="figures/{_esc(files["png"])}" alt="{_esc(spec.title)}">'
         f'<figcaption><b>{_esc(spec.title)}</b>. {_esc(spec.caption)} <a href="figures/{_esc(files["svg"])}">SVG</a></figcaption></figure>'
         for spec, files in figs
     )
