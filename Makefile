@@ -62,7 +62,7 @@ $(DOCS_STAMP): $(STAMP) pyproject.toml
 ## The documentation site in site/: executes every tutorial and fails on any warning or broken
 ## link. Needs no network once the docs extra is installed.
 docs: $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 OMP_NUM_THREADS=1 MPLBACKEND= $(VENV)/bin/mkdocs build --strict
+	env -u MPLBACKEND NO_MKDOCS_2_WARNING=1 OMP_NUM_THREADS=1 $(VENV)/bin/mkdocs build --strict
 
 ## Build the sdist and wheel, install the wheel into a fresh virtual environment (the CPU torch
 ## first) and run `deeprg info` there, outside the source tree.
