@@ -132,7 +132,8 @@ def test_vrg_analyze_cli(tmp_path, capsys):
 
 
 def test_sampling_estimate_of_the_mapping_matches_enumeration():
-    """On a 4x4 torus the sampled KL and Delta F agree with exact enumeration."""
+    """On a 4x4 torus the sampled KL agrees with exact enumeration (Delta F, which depends on
+    the RBM's normalisation convention, is no longer estimated)."""
 
     from deeprg.lattice import SquareLattice
     from deeprg.sampling import ExactSampler
@@ -143,8 +144,8 @@ def test_sampling_estimate_of_the_mapping_matches_enumeration():
     with torch.no_grad():
         rbm.W.mul_(30.0)
     configs = ExactSampler(SquareLattice(4), K=K).sample(20000, seed=1)
-    est = estimate_ising_mapping(rbm, configs, K, ais_runs=200, ais_betas=3000)
+    est = estimate_ising_mapping(rbm, configs, K)
     exact = RGMapping.from_rbm(ising_square(4, K), rbm)
-    assert abs(est["delta_f"] - exact.delta_f) < 0.05
+    assert "delta_f" not in est
     d = exact.defect()
     assert abs(est["kl"] - d.kl) < 4 * est["kl_error"] + 0.02

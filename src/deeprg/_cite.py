@@ -29,6 +29,26 @@ _BIB = {
     "swendsen1987": """@article{swendsen1987,
   author = {Swendsen, Robert H. and Wang, Jian-Sheng}, title = {Nonuniversal critical dynamics in
   Monte Carlo simulations}, journal = {Phys. Rev. Lett.}, volume = {58}, pages = {86}, year = {1987}}""",
+    "hopfield1982": """@article{hopfield1982,
+  author = {Hopfield, John J.}, title = {Neural networks and physical systems with emergent
+  collective computational abilities}, journal = {PNAS}, volume = {79}, pages = {2554}, year = {1982}}""",
+    "amit1985": """@article{amit1985,
+  author = {Amit, Daniel J. and Gutfreund, Hanoch and Sompolinsky, Haim}, title = {Storing
+  Infinite Numbers of Patterns in a Spin-Glass Model of Neural Networks},
+  journal = {Phys. Rev. Lett.}, volume = {55}, pages = {1530}, year = {1985}}""",
+    "storkey1997": """@inproceedings{storkey1997,
+  author = {Storkey, Amos}, title = {Increasing the capacity of a Hopfield network without
+  sacrificing functionality}, booktitle = {ICANN 1997, LNCS 1327}, pages = {451}, year = {1997}}""",
+    "barra2012": """@article{barra2012,
+  author = {Barra, Adriano and Bernacchia, Alberto and Santucci, Enrica and Contucci, Pierluigi},
+  title = {On the equivalence of Hopfield networks and Boltzmann machines},
+  journal = {Neural Networks}, volume = {34}, pages = {1}, year = {2012}, note = {arXiv:1105.2790}}""",
+    "martin2015": """@misc{martin2015,
+  author = {Martin, Charles H.}, title = {Why Deep Learning Works II: the Renormalization Group},
+  howpublished = {blog post, calculatedcontent.com}, year = {2015}}""",
+    "pai": """@misc{pai,
+  author = {Pai}, title = {Convolutional neural networks arise from Ising models and
+  restricted Boltzmann machines}, howpublished = {online article}}""",
 }
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "ModelFileError",
     "NotFittedError",
+    "SweepError",
     "TooLargeError",
 ]
 
@@ -62,3 +63,15 @@ class ModelFileError(InputError):
 
 class NotFittedError(DeepRGError, AttributeError):
     """An estimator was used before ``fit`` was called."""
+
+
+class SweepError(DeepRGError):
+    """A parameter sweep could not finish: points failed, or the sweep folder is inconsistent.
+
+    Attributes:
+        failed: names of the points that failed (empty when the folder itself is the problem).
+    """
+
+    def __init__(self, message: str, *, failed: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failed = tuple(failed)

@@ -39,9 +39,10 @@ def _register() -> None:
     from deeprg.cli.reproduce import reproduce
     from deeprg.cli.rg import rg
     from deeprg.cli.sample import observe, sample
+    from deeprg.cli.sweep import sweep
     from deeprg.cli.vrg import vrg
 
-    for command in (exact, sample, observe, rg, train, eval_cmd, cheap, vrg, reproduce):
+    for command in (exact, sample, observe, rg, train, eval_cmd, cheap, vrg, reproduce, sweep):
         cli.add_command(command)
 
 

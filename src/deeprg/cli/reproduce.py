@@ -32,7 +32,9 @@ def _parse_overrides(pairs) -> dict:
     )
 )
 @click.argument("name")
-@click.option("--preset", type=click.Choice(["quick", "paper"]), default="quick", show_default=True)
+@click.option(
+    "--preset", type=click.Choice(["quick", "paper", "paper-l1"]), default="quick", show_default=True
+)
 @click.option("--out", "out", type=click.Path(file_okay=False), default="reports", show_default=True)
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="TOML file of config keys."

@@ -64,7 +64,7 @@ def vrg_decimation1d(K, n, J, as_json):
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @json_option
 def vrg_analyze(model, data, radius, max_samples, seed, quiet, as_json):
-    """Locality per layer, hidden-layer couplings vs block spins, and per-layer free energies."""
+    """Locality per layer against shuffled nulls, cross-entropy per unit, couplings vs block spins."""
     from deeprg.data import read_dataset
     from deeprg.nn import DBN, load_model
     from deeprg.vrg import analyze_network

@@ -25,6 +25,8 @@ from deeprg.errors import ConfigError
 from deeprg.utils import atomic_path, atomic_write_json
 
 VERDICTS = ("supported", "not supported", "inconclusive")
+#: preset names a config may carry ('paper-l1': mehta-schwab's L1 sweep at the published scale)
+PRESET_NAMES = ("quick", "paper", "paper-l1", "custom")
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,8 @@ class ExperimentConfig:
         """Check values; subclasses extend it. Raise ConfigError naming the key."""
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}", key="seed")
-        if self.preset not in ("quick", "paper", "custom"):
-            raise ConfigError(
-                f"preset must be 'quick', 'paper' or 'custom', got {self.preset!r}", key="preset"
-            )
+        if self.preset not in PRESET_NAMES:
+            raise ConfigError(f"preset must be one of {PRESET_NAMES}, got {self.preset!r}", key="preset")
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
@@ -130,6 +130,7 @@ class Claim:
         claim: the statement tested. source: where it comes from (quoted seed or paper).
         measurement: what was measured, with numbers. comparison: against what (exact/RG).
         verdict: 'supported', 'not supported' or 'inconclusive'. reason: why.
+        id: a stable identifier of the claim (written to metrics.json as claims[].id).
     """
 
     claim: str
@@ -138,6 +139,7 @@ class Claim:
     comparison: str
     verdict: str
     reason: str
+    id: str = ""
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

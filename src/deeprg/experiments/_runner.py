@@ -22,7 +22,11 @@ REGISTRY = {
     "mehta-schwab": "deeprg.experiments.mehta_schwab",
     "rbm-flow": "deeprg.experiments.rbm_flow",
     "vrg-1d": "deeprg.experiments.vrg_1d",
+    "learned-rg": "deeprg.experiments.learned_rg",
     "lin-tegmark": "deeprg.experiments.lin_tegmark",
+    "finite-size-scaling": "deeprg.experiments.finite_size_scaling",
+    "hopfield": "deeprg.experiments.hopfield",
+    "convolution": "deeprg.experiments.convolution",
 }
 
 

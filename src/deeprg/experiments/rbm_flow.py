@@ -1,17 +1,28 @@
-"""rbm-flow: iterating an RBM trained across temperatures (Iso, Shiba & Yokoo, PRE 97, 053304
-(2018)) and asking where the flow v -> h -> v goes.
+"""rbm-flow: where does iterating v -> h -> v with an RBM trained across temperatures go?
 
-An RBM with L^2 visible and L^2 hidden units and no biases is trained by CD-1 on Ising
-configurations at many temperatures. Starting from equilibrium configurations at T0, the
-chain v -> h -> v -> ... is iterated and the effective temperature of the visible
-configurations is read off twice: from their energy (inverting Kaufman's exact u_L(T)) and
-from their fitted nearest-neighbour coupling. Iso et al. found a flow toward T_c; critics
-(Veiga & Vicente 2020; Funai & Giataganas 2018) found that with high-temperature data only it
-does not. Both are run here.
+Iso, Shiba & Yokoo (2018, J. Phys. Soc. Jpn. 87, 044002, arXiv:1801.07172) trained an RBM on
+L = 10 Ising configurations at 25 temperatures in (0, 6] (2000 each) and found that iterating
+v -> h -> v drives configurations toward T_c. Iterating v -> h -> v is block Gibbs sampling, so
+its end point is the trained RBM's stationary distribution, set by the training mixture and the
+model (Veiga & Vicente 2020, arXiv:2006.12998, who also train on T = 0 and T = infinity data
+only). Funai & Giataganas (2018, arXiv:1810.08179) found that the flow goes to the temperature
+of maximal specific heat.
+
+This experiment varies the training distribution ([0.5, 4], [0.5, 6], [0.5, 9], T = 0 plus
+T = infinity, and Iso et al.'s (0, 6] in the paper preset) and the hidden size, and reads the
+temperature of the flow's end point four ways: from the energy (inverting Kaufman's exact
+u_L(T)), from <|M|> and from the Binder cumulant (inverting Monte Carlo reference curves at the
+same L), and from the fitted nearest-neighbour coupling (T = 1/K_nn, pseudo-likelihood).
+
+Choices the paper leaves open, stated: visible and hidden units are +-1 spins and the RBM has
+no biases (Z2-symmetric, like the data); CD-1, batches of 50; T = 0 data are the two ground
+states in equal numbers, T = infinity data independent fair coins.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,32 +35,48 @@ from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, TrainConfig, Trainer
 from deeprg.rg import try_fit_couplings
 from deeprg.sampling import generate_samples
+from deeprg.vrg import torch_threads
 
 NAME = "rbm-flow"
 TITLE = "RBM flow: where does v -> h -> v take the temperature?"
+ESTIMATORS = ("energy", "abs_m", "binder", "coupling")
 
 
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
     L: int = 8
-    temperatures: tuple[float, ...] = tuple(float(t) for t in np.round(np.linspace(0.5, 6.0, 12), 3))
-    samples_per_T: int = 300
-    epochs: int = 200
-    lr: float = 0.1
-    start_temperatures: tuple[float, ...] = (1.0, 1.8, 3.0, 4.5)
+    distributions: tuple[str, ...] = ("0.5-4", "0.5-6", "0.5-9", "0+inf")
+    temperatures_per_range: int = 5
+    samples_per_T: int = 150
+    hidden_sizes: tuple[int, ...] = (16, 64)
+    training_seeds: int = 2
+    epochs: int = 20
+    lr: float = 0.01
+    start_temperatures: tuple[float, ...] = (1.0, 4.0)
     flow_steps: int = 30
-    flow_chains: int = 300
-    high_T_threshold: float = 3.0
+    flow_chains: int = 200
+    reference_temperatures: tuple[float, ...] = tuple(float(t) for t in np.round(np.linspace(1.0, 5.0, 9), 3))
+    reference_samples: int = 200
+    tolerance: float = 0.1
 
     def validate(self):
         super().validate()
         self._require("L", 4 <= self.L <= 32 and self.L % 2 == 0, "an even size in 4..32")
+        self._require("distributions", len(self.distributions) >= 2, "at least two training distributions")
+        for d in self.distributions:
+            try:
+                _parse_distribution(d)
+            except ValueError:
+                self._require("distributions", False, "items 'lo-hi' with 0 < lo < hi, or '0+inf'")
+        self._require("temperatures_per_range", self.temperatures_per_range >= 2, ">= 2")
         self._require(
-            "temperatures",
-            len(self.temperatures) >= 3 and all(t > 0 for t in self.temperatures),
-            "at least 3 positive temperatures",
+            "hidden_sizes", len(self.hidden_sizes) >= 1 and min(self.hidden_sizes) >= 1, "positive sizes"
         )
-        self._require("flow_steps", self.flow_steps >= 1, ">= 1")
+        self._require("flow_steps", self.flow_steps >= 2, ">= 2")
+        self._require("training_seeds", self.training_seeds >= 1, ">= 1")
+        self._require(
+            "reference_temperatures", len(self.reference_temperatures) >= 3, "at least 3 temperatures"
+        )
 
 
 PRESETS = {
@@ -57,157 +84,365 @@ PRESETS = {
     "paper": Config(
         preset="paper",
         L=10,
-        temperatures=tuple(float(t) for t in np.round(np.linspace(0.25, 6.0, 25), 3)),
-        samples_per_T=1000,
+        distributions=("0.24-6", "0.5-4", "0.5-6", "0.5-9", "0+inf"),
+        temperatures_per_range=25,
+        samples_per_T=2000,
+        hidden_sizes=(16, 64, 100),
+        training_seeds=3,
         epochs=200,
-        flow_steps=100,
+        start_temperatures=(0.5, 1.5, 3.0, 4.5, 6.0),
+        flow_steps=200,
+        flow_chains=1000,
+        reference_temperatures=tuple(float(t) for t in np.round(np.linspace(0.5, 9.0, 35), 3)),
+        reference_samples=2000,
     ),
 }
 
 
-def _energy_to_temperature(L: int):
-    Ks = np.linspace(0.05, 3.0, 600)
-    u = np.array([kaufman_thermo(L, float(k)).energy_per_site for k in Ks])  # decreasing in K
+def _parse_distribution(d: str):
+    """'lo-hi' -> (lo, hi); '0+inf' -> None."""
+    if d == "0+inf":
+        return None
+    lo, hi = (float(x) for x in d.split("-"))
+    if not 0 < lo < hi:
+        raise ValueError(d)
+    return lo, hi
 
-    def invert(e):
-        e = np.clip(e, u[-1], u[0])
-        K = np.interp(-e, -u, Ks)
-        return 1.0 / K
 
-    return invert
+# --- pure verdict functions ---------------------------------------------------------------------
+def flows_to_tc_verdict(
+    endpoints: dict, t_c: float, *, tol: float = 0.1, converged: bool = True
+) -> tuple[str, str]:
+    """Claim "The flow goes to T_c": supported only when every training distribution's end point lies
+    within T_c +- tol by every estimator. Inconclusive when the flow has not converged (or a value
+    is missing); otherwise not supported, saying where it ends and whether the estimators agree.
+
+    Args:
+        endpoints: {distribution: {estimator: T}}.
+    """
+    vals = [t for est in endpoints.values() for t in est.values()]
+    if not converged or not vals or not all(math.isfinite(t) for t in vals):
+        return "inconclusive", "the flow did not converge or an estimator gave no temperature"
+    if all(abs(t - t_c) <= tol for t in vals):
+        return "supported", f"every end point within T_c +- {tol} by every estimator"
+    parts = []
+    for dist, est in endpoints.items():
+        ts = list(est.values())
+        spread = max(ts) - min(ts)
+        agree = "estimators agree" if spread <= 2 * tol else f"estimators disagree by {spread:.2f}"
+        parts.append(f"{dist}: T = {min(ts):.2f}..{max(ts):.2f} ({agree})")
+    return "not supported", "; ".join(parts)
+
+
+def distribution_dependence_verdict(
+    endpoints: dict, *, tol: float = 0.1, error: float = 0.0
+) -> tuple[str, str]:
+    """The claim "the end point is set by the training distribution" (Veiga & Vicente 2020):
+    supported when the energy temperatures of different distributions (one hidden size) differ
+    by more than 3 tol + 2 error (error: the largest standard error over training seeds); not
+    supported when they all agree within tol; inconclusive in between or when values are
+    missing.
+
+    Args:
+        endpoints: {distribution: {estimator: T}} for one hidden size.
+    """
+    ts = [est.get("energy", float("nan")) for est in endpoints.values()]
+    if len(ts) < 2 or not all(math.isfinite(t) for t in ts) or not math.isfinite(error):
+        return "inconclusive", "fewer than two finite end points"
+    spread = max(ts) - min(ts)
+    if spread > 3 * tol + 2 * error:
+        return (
+            "supported",
+            f"the end points move by {spread:.2f} with the training distribution (seed error {error:.2f})",
+        )
+    if spread <= tol:
+        return "not supported", f"the end points agree within {spread:.2f}"
+    return "inconclusive", f"a spread of {spread:.2f} lies between {tol} and {3 * tol}"
+
+
+def max_specific_heat_verdict(
+    t_end: float, t_cmax: float, *, tol: float = 0.15, error: float = 0.0
+) -> tuple[str, str]:
+    """Funai & Giataganas: the flow ends at the temperature of maximal specific heat (within
+    tol + 2 error, error the standard error over training seeds)."""
+    if not (math.isfinite(t_end) and math.isfinite(t_cmax) and math.isfinite(error)):
+        return "inconclusive", "a temperature is missing"
+    d = abs(t_end - t_cmax)
+    if d <= tol + 2 * error:
+        return "supported", f"the energy end point lies {d:.2f} from T(C_max)"
+    return "not supported", f"the energy end point lies {d:.2f} from T(C_max) (tolerance {tol})"
+
+
+# --- measurements -------------------------------------------------------------------------------
+def _observables(s: np.ndarray) -> dict:
+    N = s.shape[1] * s.shape[2]
+    e = -nn_bond_sum_2d(s) / N
+    m = np.abs(s.reshape(len(s), -1).mean(axis=1))
+    m2 = float(np.mean(m**2))
+    return {
+        "energy": float(np.mean(e)),
+        "abs_m": float(np.mean(m)),
+        "binder": float(1 - np.mean(m**4) / (3 * m2 * m2)) if m2 > 0 else float("nan"),
+    }
+
+
+def _invert(curve_T, curve_y, y) -> float:
+    """T where the monotone (in T) reference curve reaches y; clipped to the curve's range."""
+    T, Y = np.asarray(curve_T, float), np.asarray(curve_y, float)
+    order = np.argsort(Y)
+    return float(np.interp(y, Y[order], T[order]))
+
+
+def _training_temperatures(d: str, n: int) -> list[float]:
+    rng = _parse_distribution(d)
+    if rng is None:
+        return []
+    return [float(t) for t in np.round(np.linspace(rng[0], rng[1], n), 4)]
 
 
 def run(config: Config, ctx: RunContext) -> Result:
     res = Result()
     L, N = config.L, config.L * config.L
-    invert = _energy_to_temperature(L)
+    temps = sorted(
+        {t for d in config.distributions for t in _training_temperatures(d, config.temperatures_per_range)}
+    )
 
     def data():
         out = {}
-        for i, T in enumerate(config.temperatures):
+        for i, T in enumerate(temps):
             algo = "wolff" if T < 3.5 else "metropolis"
-            gen = generate_samples(
+            out[f"T{T}"] = generate_samples(
                 SquareLattice(L), 1.0 / T, config.samples_per_T, algorithm=algo, seed=config.seed + i
-            )
-            out[f"T{T}"] = gen.configs
+            ).configs
+        for i, T in enumerate(config.reference_temperatures):
+            algo = "wolff" if T < 3.5 else "metropolis"
+            out[f"ref{T}"] = generate_samples(
+                SquareLattice(L),
+                1.0 / T,
+                config.reference_samples,
+                algorithm=algo,
+                seed=config.seed + 500 + i,
+            ).configs
         for i, T in enumerate(config.start_temperatures):
-            gen = generate_samples(
+            out[f"start{T}"] = generate_samples(
                 SquareLattice(L), 1.0 / T, config.flow_chains, algorithm="wolff", seed=config.seed + 1000 + i
-            )
-            out[f"start{T}"] = gen.configs
+            ).configs
         return out
 
     arrays = ctx.array_step("data", data)
 
-    def train_and_flow(temps, tag):
-        x = np.concatenate([arrays[f"T{T}"] for T in temps]).reshape(-1, N)
-        xb = ((x + 1) // 2).astype(np.float32)
-        rbm = RBM(N, N, seed=config.seed)
-        cfg = TrainConfig(
-            method="cd",
-            k=1,
-            epochs=config.epochs,
-            lr=config.lr,
-            batch_size=50,
-            train_biases=False,
-            monitor_samples=200,
-            seed=config.seed,
-        )
-        Trainer(rbm, cfg).fit(xb)
-        gen = torch.Generator().manual_seed(config.seed + 7)
-        flows = []
-        for T0 in config.start_temperatures:
-            v = torch.tensor(((arrays[f"start{T0}"].reshape(-1, N) + 1) // 2).astype(np.float32))
-            T_energy, T_coupling = [], []
-            for step in range(config.flow_steps + 1):
-                s = (2 * v.numpy() - 1).reshape(-1, L, L)
-                e = float(np.mean(-nn_bond_sum_2d(s) / N))
-                T_energy.append(float(invert(e)))
-                if step in (0, config.flow_steps // 2, config.flow_steps):
-                    fit = try_fit_couplings(s.astype(np.int8), "nn")
-                    k = float("inf") if fit is None else fit.couplings[0]  # frozen samples: T = 0
-                    T_coupling.append((step, float(1.0 / k) if k > 1e-3 else float("inf")))
-                if step < config.flow_steps:
-                    v = rbm.gibbs(v, 1, gen)
-            flows.append({"T0": T0, "T_energy": T_energy, "T_coupling": T_coupling})
-        return {"tag": tag, "trained_on": list(temps), "flows": flows}
+    # reference curves: exact energy (Kaufman), Monte Carlo |M| and Binder at the same L
+    Ks = np.linspace(0.02, 3.0, 400)
+    u_exact = np.array([kaufman_thermo(L, float(k)).energy_per_site for k in Ks])
+    c_exact = np.array([kaufman_thermo(L, float(k)).specific_heat_per_site for k in Ks])
+    t_cmax = float(1.0 / Ks[np.argmax(c_exact)])
+    ref = [_observables(arrays[f"ref{T}"]) for T in config.reference_temperatures]
+    ref_T = list(config.reference_temperatures)
 
-    full = ctx.step("flow_all_T", lambda: train_and_flow(config.temperatures, "all temperatures"))
-    high = [T for T in config.temperatures if T >= config.high_T_threshold]
-    ctrl = ctx.step("flow_high_T", lambda: train_and_flow(high, f"T >= {config.high_T_threshold}"))
-
-    def endpoint(run):
-        return [f["T_energy"][-1] for f in run["flows"]]
-
-    end_full, end_ctrl = endpoint(full), endpoint(ctrl)
-    for f, e in zip(full["flows"], end_full, strict=True):
-        res.metric(
-            f"T_end_from_T0_{f['T0']}",
-            e,
-            exact=T_CRITICAL,
-            note="effective T by energy after the flow, RBM trained on all T",
-        )
-    for f, e in zip(ctrl["flows"], end_ctrl, strict=True):
-        res.metric(f"T_end_from_T0_{f['T0']}_high_T_control", e, note="RBM trained on high T only")
-    spread_full = float(np.ptp(end_full))
-    near = float(np.max(np.abs(np.array(end_full) - T_CRITICAL)))
-    res.tables["flow endpoints (effective temperature from the energy)"] = [
-        {
-            "start T0": f["T0"],
-            "all-T RBM": round(a, 3),
-            "high-T RBM": round(b, 3),
-            "fitted-coupling T (all-T RBM, start/mid/end)": ", ".join(f"{t:.2f}" for _, t in f["T_coupling"]),
+    def read_temperatures(s: np.ndarray) -> dict:
+        o = _observables(s)
+        fit = try_fit_couplings(s.astype(np.int8), "nn")
+        # frozen samples have no finite coupling: T = 0; a vanishing coupling is T = 1000
+        k = math.inf if fit is None else float(fit.couplings[0])
+        return {
+            "energy": float(1.0 / np.interp(-o["energy"], -u_exact, Ks)),
+            "abs_m": _invert(ref_T, [r["abs_m"] for r in ref], o["abs_m"]),
+            "binder": _invert(ref_T, [r["binder"] for r in ref], o["binder"])
+            if math.isfinite(o["binder"])
+            else float("nan"),
+            "coupling": float(1.0 / max(k, 1e-3)),
+            "observables": o,
         }
-        for f, a, b in zip(full["flows"], end_full, end_ctrl, strict=True)
-    ]
+
+    def train_data(d: str) -> np.ndarray:
+        ts = _training_temperatures(d, config.temperatures_per_range)
+        if ts:
+            return np.concatenate([arrays[f"T{T}"] for T in ts]).reshape(-1, N)
+        n = config.samples_per_T * config.temperatures_per_range
+        rng = np.random.default_rng(config.seed + 77)
+        ground = np.where(np.arange(n // 2) % 2 == 0, 1, -1)[:, None] * np.ones((1, N))
+        hot = rng.choice([-1, 1], size=(n - n // 2, N))
+        return np.concatenate([ground, hot]).astype(np.int8)
+
+    def flows():
+        out = []
+        for d in config.distributions:
+            x = train_data(d).astype(np.float32)
+            for nh, seed in itertools.product(config.hidden_sizes, range(config.training_seeds)):
+                rbm = RBM(N, nh, visible="spin", hidden="spin", seed=config.seed + 31 * seed)
+                cfg = TrainConfig(
+                    method="cd",
+                    k=1,
+                    epochs=config.epochs,
+                    lr=config.lr,
+                    batch_size=50,
+                    train_biases=False,
+                    monitor_samples=10,  # the monitors are not used here
+                    monitor_exact=False,
+                    seed=config.seed + 31 * seed,
+                )
+                Trainer(rbm, cfg).fit(x)
+                gen = torch.Generator().manual_seed(config.seed + 7 + 31 * seed)
+                for T0 in config.start_temperatures:
+                    v = torch.tensor(arrays[f"start{T0}"].reshape(-1, N).astype(np.float32))
+                    T_energy = []
+                    mid = None
+                    for step in range(config.flow_steps + 1):
+                        s = v.numpy().reshape(-1, L, L)
+                        o = _observables(s)
+                        T_energy.append(float(1.0 / np.interp(-o["energy"], -u_exact, Ks)))
+                        if step == config.flow_steps // 2:
+                            mid = read_temperatures(s.astype(np.int8))
+                        if step < config.flow_steps:
+                            v = rbm.gibbs(v, 1, gen)
+                    end = read_temperatures(v.numpy().reshape(-1, L, L).astype(np.int8))
+                    out.append(
+                        {
+                            "distribution": d,
+                            "n_hidden": nh,
+                            "seed": seed,
+                            "T0": T0,
+                            "T_energy": T_energy,
+                            "end": end,
+                            "mid": mid,
+                        }
+                    )
+        return out
+
+    with torch_threads(1):  # small RBMs: one thread (see torch_threads)
+        fl = ctx.step("flows", flows)
+
+    def fin(x):
+        return float("nan") if x is None else float(x)
+
+    # endpoint per (distribution, hidden size): the mean over starting temperatures and training
+    # seeds, with the standard error over seeds
+    endpoints: dict[str, dict[str, float]] = {}
+    seed_errors: dict[str, float] = {}
+    rows = []
+    drift = 0.0
+    for d in config.distributions:
+        for nh in config.hidden_sizes:
+            runs = [f for f in fl if f["distribution"] == d and f["n_hidden"] == nh]
+            est = {e: float(np.mean([fin(f["end"][e]) for f in runs])) for e in ESTIMATORS}
+            endpoints[f"{d} / {nh} hidden"] = est
+            per_seed = [
+                np.mean([fin(f["end"]["energy"]) for f in runs if f["seed"] == sd])
+                for sd in range(config.training_seeds)
+            ]
+            err = float(np.std(per_seed, ddof=1) / np.sqrt(len(per_seed))) if len(per_seed) > 1 else 0.0
+            seed_errors[f"{d} / {nh} hidden"] = err
+            drift = max(drift, max(abs(fin(f["end"]["energy"]) - fin(f["mid"]["energy"])) for f in runs))
+            spread_starts = float(np.ptp([fin(f["end"]["energy"]) for f in runs]))
+            rows.append(
+                {
+                    "training": d,
+                    "n_hidden": nh,
+                    **{f"T_{e}": round(v, 3) for e, v in est.items()},
+                    "T_energy seed error": round(err, 3),
+                    "spread over starts (energy)": round(spread_starts, 3),
+                    "E/N": round(float(np.mean([f["end"]["observables"]["energy"] for f in runs])), 4),
+                    "|M|": round(float(np.mean([f["end"]["observables"]["abs_m"] for f in runs])), 4),
+                    "U4": round(float(np.mean([fin(f["end"]["observables"]["binder"]) for f in runs])), 4),
+                }
+            )
+            for e, v in est.items():
+                res.metric(f"T_end_{e}_{d}_h{nh}", v, err if e == "energy" else None, exact=T_CRITICAL)
+    res.tables["flow end points (temperature read four ways; mean over starting temperatures)"] = rows
+    res.metric("T_max_specific_heat", t_cmax, note=f"Kaufman, L = {L}")
+    res.metric("max_energy_drift_second_half", drift, note="T by energy, between mid-flow and the end")
+    converged = drift <= config.tolerance
+
+    v, why = flows_to_tc_verdict(endpoints, T_CRITICAL, tol=config.tolerance, converged=converged)
     res.claims.append(
         Claim(
-            claim="Iterating v -> h -> v with an RBM trained on configurations at many temperatures drives the temperature toward T_c.",
-            source="Iso, Shiba & Yokoo, PRE 97, 053304 (2018); PHYSICS.md",
-            measurement=f"L = {L}: from T0 = {list(config.start_temperatures)} the flow ends at T = "
-            + ", ".join(f"{e:.2f}" for e in end_full)
-            + f" (spread {spread_full:.2f})",
-            comparison=f"T_c = {T_CRITICAL:.3f} (the effective temperature inverts Kaufman's exact u_L(T))",
-            verdict="supported" if near < 0.4 else ("inconclusive" if spread_full < 0.5 else "not supported"),
-            reason=(
-                "every start ends within 0.4 of T_c"
-                if near < 0.4
-                else f"the flows converge (spread {spread_full:.2f}) but to T = {np.mean(end_full):.2f}, not T_c"
-                if spread_full < 0.5
-                else "the flows do not converge to one temperature"
+            id="rbm-flow.flows-to-tc",
+            claim="Iterating v -> h -> v with an RBM trained on configurations at many temperatures drives the temperature to T_c.",
+            source="Iso, Shiba & Yokoo 2018, J. Phys. Soc. Jpn. 87, 044002 (arXiv:1801.07172)",
+            measurement="; ".join(
+                f"{k}: " + ", ".join(f"{e} {t:.2f}" for e, t in est.items()) for k, est in endpoints.items()
             ),
+            comparison=f"T_c = {T_CRITICAL:.3f} +- {config.tolerance}, for every training distribution, hidden size and estimator",
+            verdict=v,
+            reason=why,
         )
     )
-    moved_away = (
-        float(np.mean(np.abs(np.array(end_ctrl) - T_CRITICAL)))
-        > float(np.mean(np.abs(np.array(end_full) - T_CRITICAL))) + 0.2
-    )
+    per_size = [
+        distribution_dependence_verdict(
+            {d: endpoints[f"{d} / {nh} hidden"] for d in config.distributions},
+            tol=config.tolerance,
+            error=max(seed_errors[f"{d} / {nh} hidden"] for d in config.distributions),
+        )
+        for nh in config.hidden_sizes
+    ]
+    order = {"supported": 0, "inconclusive": 1, "not supported": 2}
+    v = max((p[0] for p in per_size), key=order.get)  # the weakest verdict over hidden sizes
+    why = "; ".join(f"{nh} hidden: {p[1]}" for nh, p in zip(config.hidden_sizes, per_size, strict=True))
     res.claims.append(
         Claim(
-            claim="With only high-temperature training data the flow does not go to T_c (the critics' control).",
-            source="Veiga & Vicente (2020); Funai & Giataganas (2018)",
-            measurement=f"trained on T >= {config.high_T_threshold}: flow ends at T = "
-            + ", ".join(f"{e:.2f}" for e in end_ctrl),
-            comparison="the all-temperature RBM's endpoints",
-            verdict="supported" if moved_away else "inconclusive",
-            reason="the high-T RBM's fixed point lies farther from T_c"
-            if moved_away
-            else "both RBMs end at similar temperatures at this size and training",
+            id="rbm-flow.set-by-training-data",
+            claim="The flow's end point is the trained RBM's stationary distribution, set by the training data (including T = 0 plus T = infinity data only).",
+            source="Veiga & Vicente 2020 (arXiv:2006.12998)",
+            measurement=", ".join(f"{k}: {est['energy']:.2f}" for k, est in endpoints.items())
+            + " (T by energy)",
+            comparison="the same flow for different training distributions",
+            verdict=v,
+            reason=why,
         )
     )
-    for run, name in ((full, "flow_all"), (ctrl, "flow_high")):
+    main = next(
+        (k for k in endpoints if k.startswith("0.5-6") or k.startswith("0.24-6")), next(iter(endpoints))
+    )
+    v, why = max_specific_heat_verdict(endpoints[main]["energy"], t_cmax, error=seed_errors[main])
+    res.claims.append(
+        Claim(
+            id="rbm-flow.max-specific-heat",
+            claim="The flow ends at the temperature of maximal specific heat.",
+            source="Funai & Giataganas 2018 (arXiv:1810.08179)",
+            measurement=f"{main}: T by energy {endpoints[main]['energy']:.2f} +- {seed_errors[main]:.2f} (training seeds); all: "
+            + ", ".join(f"{k} {est['energy']:.2f}" for k, est in endpoints.items()),
+            comparison=f"T(C_max) = {t_cmax:.3f} at L = {L} (Kaufman)",
+            verdict=v,
+            reason=why,
+        )
+    )
+
+    for d in config.distributions:
+        nh = config.hidden_sizes[-1]
         res.figures.append(
             FigureSpec(
-                name=name,
-                title=f"Effective temperature along the RBM flow (trained on {run['tag']})",
+                name=f"flow_{d.replace('+', 'p').replace('.', '_')}",
+                title=f"T by energy along the flow (trained on {d}, {nh} hidden)",
                 xlabel="flow step n (v -> h -> v)",
-                ylabel="T_eff from the energy (J/k_B)",
+                ylabel="T_eff from the energy",
                 series=tuple(
                     Series(list(range(len(f["T_energy"]))), f["T_energy"], label=f"T0 = {f['T0']}")
-                    for f in run["flows"]
+                    for f in fl
+                    if f["distribution"] == d and f["n_hidden"] == nh and f["seed"] == 0
                 ),
-                hlines=((T_CRITICAL, "T_c"),),
+                hlines=((T_CRITICAL, "T_c"), (t_cmax, "T(C_max)")),
             )
         )
-    res.summary = f"All-T RBM flows end at T = {', '.join(f'{e:.2f}' for e in end_full)}; high-T RBM at {', '.join(f'{e:.2f}' for e in end_ctrl)} (T_c = {T_CRITICAL:.2f})."
+    res.figures.append(
+        FigureSpec(
+            name="estimators",
+            title="End-point temperature by estimator and training distribution",
+            xlabel="training distribution (index)",
+            ylabel="T",
+            series=tuple(
+                Series(
+                    list(range(len(endpoints))),
+                    [est[e] for est in endpoints.values()],
+                    label=e,
+                    style="points",
+                )
+                for e in ESTIMATORS
+            ),
+            hlines=((T_CRITICAL, "T_c"),),
+            caption="Index order: " + "; ".join(endpoints),
+        )
+    )
+    res.summary = "End points (T by energy): " + ", ".join(
+        f"{k} {est['energy']:.2f}" for k, est in endpoints.items()
+    )
     return res

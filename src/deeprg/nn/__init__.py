@@ -1,6 +1,7 @@
 """Energy-based learning: RBMs and DBNs in torch, training (CD, PCD, PT, TAP), partition
 functions (exact, AIS, reverse AIS), model files, and a scikit-learn estimator."""
 
+from deeprg.nn._conv import ConvRBM, dense_parameter_count, train_conv_rbm
 from deeprg.nn._dbn import DBN
 from deeprg.nn._estimator import RBMEstimator
 from deeprg.nn._evaluate import evaluate_model
@@ -23,11 +24,13 @@ __all__ = [
     "METHODS",
     "RBM",
     "AISResult",
+    "ConvRBM",
     "RBMEstimator",
     "TrainConfig",
     "Trainer",
     "ais_log_z",
     "base_rate_bias",
+    "dense_parameter_count",
     "evaluate_model",
     "exact_log_z",
     "load_model",
@@ -40,5 +43,6 @@ __all__ = [
     "tap_gibbs_free_energy",
     "tap_log_z",
     "tap_magnetizations",
+    "train_conv_rbm",
     "train_rbm",
 ]

@@ -40,7 +40,14 @@ class TrainConfig:
         method: 'cd', 'pcd', 'pt' (parallel tempering) or 'tap' (second-order EMF).
         k: Gibbs steps per update. epochs, batch_size, lr, momentum: SGD settings.
         schedule: 'constant', 'linear' (to 0 at the end) or 'exponential' (x0.01 at the end).
-        l1, l2: weight penalties. n_chains: persistent chains (PCD, PT per temperature).
+        l1, l2: weight penalties: the loss gains l1 sum|W| + (l2/2) sum W^2 while the data
+            term is averaged over the minibatch, so one SGD step moves W by
+            lr (l1 sign W + l2 W) besides the data gradient. Hinton & Salakhutdinov's rbm.m
+            (Science 313:504, 2006) averages the data term over the batch and adds
+            "- weightcost * vishid" unscaled, so their (epsilonw, weightcost) is (lr, l2) here
+            (and (lr, l1) for an L1 cost); a code that sums the data gradient over a batch of
+            B samples corresponds to lr = lr_sum B and l1 = lambda / B.
+        n_chains: persistent chains (PCD, PT per temperature).
         n_temperatures: PT replicas, betas spaced linearly from 1 to ``pt_min_beta``.
         centering: centre visible units on the data mean and hidden units on a running mean.
         tap_order, tap_iterations: EMF expansion order and fixed-point iterations.

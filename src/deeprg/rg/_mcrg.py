@@ -9,10 +9,17 @@ linearised RG matrix T_{alpha beta} = dK^{(n)}_alpha / dK^{(n-1)}_beta solves F 
 The leading eigenvalue of T in the even (odd) sector gives y_T (y_h) = ln lambda / ln b. Results
 are reported per blocking level and per number of operators kept (the truncation), with
 jackknife errors over blocks of samples.
+
+The block transformation is pluggable: a rule name ('majority', 'decimation'), or any *block
+map* ``f(configs (n, L, L) int8, level) -> (n, L/b, L/b) int8`` of +-1, deterministic or
+stochastic (a kernel P(s'|s) such as a trained RBM layer or a mutual-information filter,
+Koch-Janusz & Ringel 2018, arXiv:1704.06279). Swendsen's equations only need the coarse
+configurations level by level, so :func:`mcrg_from_levels` takes them directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +31,19 @@ from deeprg.rg._operators import OPERATORS_2D, get_operators
 EVEN_2D = ("nn", "nnn", "plaquette", "(2,0)", "(2,1)", "(2,2)")
 ODD_2D = ("m", "triple", "line3")
 
+#: A block map: (configs (n, L, L) int8 of +-1, level starting at 0) -> (n, L/b, L/b) int8.
+BlockMap = Callable[[np.ndarray, int], np.ndarray]
+
+
+def rule_map(rule: str = "majority", b: int = 2, *, seed: int = 0) -> BlockMap:
+    """The block map of a named rule; level ``lev`` uses tie-breaking seed ``seed + lev``."""
+
+    def apply(configs, level):
+        return block_configs(configs, b, rule, seed=seed + level)
+
+    apply.__name__ = f"{rule}_b{b}"
+    return apply
+
 
 def _leading_eigenvalue(S_hi: np.ndarray, S_lo: np.ndarray) -> float:
     """lambda_max of T = G^-1 F from operator totals (n_samples, k) at levels n and n-1."""
@@ -34,6 +54,12 @@ def _leading_eigenvalue(S_hi: np.ndarray, S_lo: np.ndarray) -> float:
     T = np.linalg.solve(G, F)
     ev = np.linalg.eigvals(T)
     return float(np.max(ev.real))
+
+
+def _exponent(lam: float, b: int) -> float:
+    """ln lambda / ln b, NaN when the leading eigenvalue is not positive (a map that does not
+    rescale the relevant direction)."""
+    return float(np.log(lam) / np.log(b)) if lam > 0 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -93,6 +119,7 @@ def mcrg_exponents(
     even=EVEN_2D,
     odd=ODD_2D,
     rule: str = "majority",
+    block_map: BlockMap | None = None,
     n_jackknife: int = 20,
     seed: int = 0,
 ) -> MCRGResult:
@@ -102,7 +129,10 @@ def mcrg_exponents(
         configs: int (n, L, L) of +-1 on a periodic lattice, n >= 2 n_jackknife.
         levels: blockings; the lattice after ``levels`` blockings must be at least 4 x 4.
         even, odd: operator names, added in this order for the truncation table.
-        rule: block rule ('majority' with random ties for even b).
+        rule: block rule ('majority' with random ties for even b, or 'decimation'); ignored
+            when ``block_map`` is given.
+        block_map: any map ``f(configs, level) -> coarse configs`` with linear factor b (see
+            the module docstring); it is called once per level on the previous level's output.
         n_jackknife: jackknife blocks of consecutive samples.
     """
     s = np.asarray(configs)
@@ -111,7 +141,46 @@ def mcrg_exponents(
     L = s.shape[1]
     if L % b**levels or L // b**levels < 4:
         raise InputError(f"L={L} cannot be blocked {levels} times by b={b} down to at least 4x4")
-    n = s.shape[0]
+    fmap = block_map if block_map is not None else rule_map(rule, b, seed=seed)
+    lattices = [s.astype(np.int8)]
+    for lev in range(levels):
+        coarse = np.asarray(fmap(lattices[-1], lev))
+        expected = (s.shape[0], L // b ** (lev + 1), L // b ** (lev + 1))
+        if coarse.shape != expected:
+            raise InputError(
+                f"the block map returned shape {coarse.shape} at level {lev}, expected {expected}"
+            )
+        lattices.append(coarse.astype(np.int8))
+    return mcrg_from_levels(lattices, b=b, even=even, odd=odd, n_jackknife=n_jackknife)
+
+
+def mcrg_from_levels(
+    lattices: Sequence[np.ndarray],
+    *,
+    b: int = 2,
+    even=EVEN_2D,
+    odd=ODD_2D,
+    n_jackknife: int = 20,
+) -> MCRGResult:
+    """Swendsen MCRG from configurations already blocked level by level.
+
+    Args:
+        lattices: [level 0 (n, L, L), level 1 (n, L/b, L/b), ...] of +-1; sample k of every
+            level is the image of sample k of level 0 (the same samples, blocked).
+        b: the linear rescaling factor between consecutive levels.
+    """
+    if len(lattices) < 2:
+        raise InputError("MCRG needs the original lattice and at least one blocked level")
+    s = np.asarray(lattices[0])
+    if s.ndim != 3 or s.shape[1] != s.shape[2]:
+        raise InputError(f"MCRG needs square configurations (n, L, L), got {s.shape}")
+    L, n, levels = s.shape[1], s.shape[0], len(lattices) - 1
+    for lev, x in enumerate(lattices[1:], start=1):
+        side = L // b**lev
+        if np.shape(x) != (n, side, side) or side < 4:
+            raise InputError(
+                f"level {lev} must have shape {(n, side, side)} with side >= 4, got {np.shape(x)}"
+            )
     if n < 2 * n_jackknife:
         raise InputError(
             f"need at least {2 * n_jackknife} samples for {n_jackknife} jackknife blocks, got {n}"
@@ -121,13 +190,8 @@ def mcrg_exponents(
     for op in even_ops + odd_ops:
         if op.name in OPERATORS_2D and op.parity not in ("even", "odd"):
             raise InputError(f"operator {op.name} has no parity")
-    # operator totals at every level: list of (n, k_even), (n, k_odd)
-    lattices = [s.astype(np.int8)]
-    for lev in range(levels):
-        lattices.append(block_configs(lattices[-1], b, rule, seed=seed + lev))
     totals_even = [np.stack([op.total(x) for op in even_ops], axis=1) for x in lattices]
     totals_odd = [np.stack([op.total(x) for op in odd_ops], axis=1) for x in lattices]
-
     edges = np.linspace(0, n, n_jackknife + 1).astype(int)
     keep_masks = [np.r_[0 : edges[j], edges[j + 1] : n] for j in range(n_jackknife)]
 
@@ -137,10 +201,8 @@ def mcrg_exponents(
         for lev in range(1, levels + 1):
             for m in range(1, k_max + 1):
                 hi, lo = totals[lev][:, :m], totals[lev - 1][:, :m]
-                full = np.log(_leading_eigenvalue(hi, lo)) / np.log(b)
-                jk = np.array(
-                    [np.log(_leading_eigenvalue(hi[idx], lo[idx])) / np.log(b) for idx in keep_masks]
-                )
+                full = _exponent(_leading_eigenvalue(hi, lo), b)
+                jk = np.array([_exponent(_leading_eigenvalue(hi[idx], lo[idx]), b) for idx in keep_masks])
                 values[lev - 1, m - 1] = full
                 errors[lev - 1, m - 1] = np.sqrt(
                     (n_jackknife - 1) / n_jackknife * np.sum((jk - jk.mean()) ** 2)

@@ -2,9 +2,10 @@
 
 - receptive fields: W1, W1 W2, W1 W2 W3, ... as images on the L x L lattice (rows of the
   products are visible sites, columns hidden units);
-- locality of a field w (L x L): centroid by circular means of |w| on the torus, spread
-  sqrt(sum |w| d^2 / sum |w|), and the fraction of |w| within distance r of the centroid;
-  a random dense field has locality ~ pi r^2 / L^2, a local one close to 1;
+- the older locality summary of a field w (L x L): centroid by circular means of |w|, spread
+  and the fraction of |w| within distance r of the centroid. Its printed baseline pi r^2/L^2
+  is not its null (random dense fields score higher); :mod:`deeprg.vrg._locality` measures
+  each field against its own shuffled null and is what the experiments use;
 - placing hidden units on a coarse lattice (one unit per coarse site, by an optimal
   assignment of receptive-field centroids to coarse sites), so their samples can be fitted
   with effective couplings and compared with block-spin RG at the same scale.
@@ -108,18 +109,36 @@ def assign_to_coarse_lattice(centroids, shape, coarse_shape) -> np.ndarray:
     return order
 
 
-def analyze_network(layers, configs, *, radius: float | None = None, seed: int = 0, progress=None) -> dict:
+def analyze_network(
+    layers,
+    configs,
+    *,
+    radius: float | None = None,
+    seed: int = 0,
+    n_null: int = 8,
+    max_ce_samples: int = 2000,
+    progress=None,
+) -> dict:
     """What ``deeprg vrg analyze`` reports for a stack of RBMs and +-1 data (n, L, L).
 
-    Per layer: locality of the receptive fields; where the layer has (L/b)^2 units, the
-    effective nn/nnn couplings of its hidden samples placed on the coarse lattice against
-    majority-rule block spins at the same scale; and the mean free energy per unit of the data
-    propagated to that layer (seed 001's per-layer free energy). ``progress(done, total)``, if
-    given, is called after each layer.
+    Per layer:
+    - ``locality``: receptive fields W1..Wl and covariance fields Cov(v, h_l) on the data,
+      each unit against its own shuffled null (:func:`~deeprg.vrg.layer_locality_metrics`:
+      R_eff, R_null, locality index ell = 1 - R_eff/R_null, PR/N, window share, dead units),
+      plus the older "mass within ``radius``" summary;
+    - ``cross_entropy_per_unit``: -<ln p_l(x_l)>/n_visible of the layer's inputs (exact ln Z
+      for small layers, forward AIS otherwise): gauge-invariant, unlike the free energy per
+      unit, which shifts by k ln 2 when k zero-weight hidden units are added;
+    - where the layer has (L/b)^2 units: effective nn/nnn couplings of its hidden samples placed
+      on the coarse lattice against majority-rule block spins at the same scale.
+
+    ``progress(done, total)``, if given, is called as each layer starts and at the end.
     """
     import torch
 
     from deeprg.rg import block_configs, try_fit_couplings
+    from deeprg.vrg._chains import cross_entropy_per_unit
+    from deeprg.vrg._locality import covariance_fields, layer_locality_metrics
 
     s = np.asarray(configs)
     n, L, M = s.shape
@@ -138,20 +157,29 @@ def analyze_network(layers, configs, *, radius: float | None = None, seed: int =
             h = layer.hidden_mean(h)
             reps.append(h)
     rng = np.random.default_rng(seed)
+    spins = s.reshape(n, -1).astype(np.float64)
     for i, (layer, F) in enumerate(zip(layers, fields, strict=True), start=1):
         if progress is not None:
             progress(i - 1, len(layers))
         loc = layer_locality(F, (L, L), radius)
-        with torch.no_grad():
-            f = (layer.free_energy(reps[i - 1]).double().cpu().numpy()) / layer.n_visible
+        cov = covariance_fields(spins, reps[i].double().cpu().numpy())
+        metrics = {
+            kind: {
+                k: v
+                for k, v in layer_locality_metrics(f, (L, L), n_null=n_null, seed=seed + i).items()
+                if not isinstance(v, list)
+            }
+            for kind, f in (("product", F), ("covariance", cov))
+        }
+        inputs = reps[i - 1][:max_ce_samples]
+        if i > 1:  # the layer was trained on unit values: sample the propagated means
+            gen = torch.Generator().manual_seed(seed + i)
+            inputs = (torch.rand(inputs.shape, generator=gen, dtype=inputs.dtype) < inputs).to(inputs.dtype)
         entry = {
             "layer": i,
             "n_hidden": layer.n_hidden,
-            "locality": {k: v for k, v in loc.items() if k != "centroids"},
-            "free_energy_per_unit": {
-                "value": float(f.mean()),
-                "error": float(f.std(ddof=1) / np.sqrt(f.size)) if f.size > 1 else None,
-            },
+            "locality": {**metrics, "mass_within_radius": {k: v for k, v in loc.items() if k != "centroids"}},
+            "cross_entropy_per_unit": cross_entropy_per_unit(layer, inputs.cpu().numpy(), seed=seed + i),
         }
         side = round(np.sqrt(layer.n_hidden))
         if (

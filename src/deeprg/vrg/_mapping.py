@@ -159,49 +159,38 @@ class RGMapping:
 
 
 def estimate_ising_mapping(
-    rbm, configs, K: float, *, ais_runs: int = 100, ais_betas: int = 4000, seed: int = 0
+    rbm, configs, K: float, *, ais_runs: int = 100, ais_betas: int = 4000, seed: int = 0, model_samples=None
 ) -> dict:
-    """The mapping's defect and Delta F for a large square-lattice Ising model, by sampling.
+    """KL(p_Ising || p_RBM) for a large square-lattice Ising model, by sampling.
 
     With equilibrium samples v ~ p_H of the L x L torus at coupling K (h = 0), Kaufman's exact
-    ln Z and an AIS estimate of the RBM's ln Z_RBM:
+    ln Z and the RBM's ln Z_RBM (exact for a small layer, else forward AIS, and reverse AIS
+    from ``model_samples`` when given):
 
-        KL(p_H || p_RBM) = E_v[-H(v) - ln Z + F_RBM(v)] + ln Z_RBM,
-        Delta F = F^RG - F = ln Z - ln Z_RBM,
+        KL(p_H || p_RBM) = E_v[-H(v) - ln Z + F_RBM(v)] + ln Z_RBM.
 
-    with errors from the sample spread (standard error) and the AIS bracket. The RBM's visible
-    units may be spins or bits (bits are mapped by (v + 1)/2).
+    KL is gauge-invariant; Delta F = ln Z - ln Z_RBM is not reported, because adding k
+    zero-weight hidden units leaves p_RBM unchanged and shifts it by -k ln 2. The RBM's
+    visible units may be spins or bits (bits are mapped by (v + 1)/2).
+
+    Returns:
+        dict: ``kl`` (nats, whole lattice), ``kl_error`` (half the bracket width plus the
+        sample error), ``kl_per_spin``, ``low``, ``high`` (per spin), ``method``.
     """
-    from deeprg.exact import kaufman_log_z_and_derivatives
-    from deeprg.models import nn_bond_sum_2d
-    from deeprg.nn import ais_log_z
+    from deeprg.vrg._chains import kl_per_spin
 
     s = np.asarray(configs)
     if s.ndim != 3 or s.shape[1] != s.shape[2]:
         raise InputError(f"configs must be (n, L, L) spins, got {s.shape}")
-    n, L, _ = s.shape
-    if rbm.n_visible != L * L:
-        raise InputError(f"the RBM has {rbm.n_visible} visible units, the lattice {L * L} sites")
-    log_z, _, _ = kaufman_log_z_and_derivatives(L, K)
-    flat = s.reshape(n, -1).astype(np.float64)
-    v = (flat + 1) / 2 if rbm.visible == "binary" else flat
-    with torch.no_grad():
-        f_rbm = rbm.free_energy(torch.as_tensor(v, dtype=rbm.W.dtype)).double().cpu().numpy()
-    minus_h = K * nn_bond_sum_2d(s)
-    ais = ais_log_z(rbm, v, n_runs=ais_runs, n_betas=ais_betas, seed=seed)
-    per_sample = minus_h - log_z + f_rbm + ais.log_z
-    # +-3 standard errors of the AIS weights; when the lower end is undefined (a heavy-tailed
-    # weight distribution), use the upper side, and report it as a one-sided bracket
-    if np.isfinite(ais.log_z_low):
-        half_width = 0.5 * (ais.log_z_high - ais.log_z_low)
-    else:
-        half_width = ais.log_z_high - ais.log_z
+    L = s.shape[1]
+    if model_samples is None and min(rbm.n_visible, rbm.n_hidden) > 20:
+        raise InputError("a large RBM needs model_samples for the reverse-AIS bound of ln Z_RBM")
+    res = kl_per_spin(
+        rbm, s, K, model_samples=model_samples, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed
+    )
+    N = L * L
     return {
-        "kl": float(per_sample.mean()),
-        "kl_error": float(np.hypot(per_sample.std(ddof=1) / np.sqrt(n), half_width / 3)),
-        "delta_f": float(log_z - ais.log_z),
-        "delta_f_error": float(half_width / 3),
-        "log_z_exact": float(log_z),
-        "log_z_rbm_ais": ais.log_z,
-        "method": "samples + Kaufman ln Z + AIS ln Z_RBM",
+        "kl": res["kl_per_spin"] * N,
+        "kl_error": 0.5 * (res["high"] - res["low"]) * N,
+        **res,
     }
