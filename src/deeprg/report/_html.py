@@ -125,7 +125,10 @@ def write_index(root) -> Path:
         except (OSError, json.JSONDecodeError):
             continue
         verdicts = "".join(
-            f"<li>{_verdict(c['verdict'])} {_esc(c.get('claim', ''))}</li>" for c in metrics.get("claims", [])
+            f"<li>{_verdict(c['verdict'])} "
+            + (f"<code>{_esc(c['id'])}</code> " if c.get("id") else "")
+            + f"{_esc(c.get('claim', ''))}</li>"
+            for c in metrics.get("claims", [])
         )
         verdicts = f"<ul class='claims'>{verdicts}</ul>" if verdicts else "-"
         total = cfg.get("timings_seconds", {}).get("total")
