@@ -65,6 +65,8 @@ def test_train_eval_round_trip(dataset, tmp_path, capsys):
 
 
 def test_training_resumes_from_a_checkpoint(dataset, tmp_path, capsys):
+    other = np.where(np.random.default_rng(5).random((300, 36)) < 0.5, 1, -1).astype(np.int8)
+    np.save(tmp_path / "other.npy", other)
     args = [
         "train",
         "rbm",
@@ -78,7 +80,15 @@ def test_training_resumes_from_a_checkpoint(dataset, tmp_path, capsys):
         "--quiet",
     ]
     assert run([*args, "--out", str(tmp_path / "a")], capsys)[0] == 0
-    assert (tmp_path / "ck" / "checkpoint.json").exists()
+    assert [p.name for p in (tmp_path / "ck").iterdir()] == ["checkpoint.safetensors"]
+    # the same run resumes and writes the same model; other data in the same folder is refused
+    assert run([*args, "--out", str(tmp_path / "b")], capsys)[0] == 0
+    weights = [(tmp_path / m / "weights.safetensors").read_bytes() for m in ("a", "b")]
+    assert weights[0] == weights[1]
+    code, _, err = run(
+        [*args[:2], str(tmp_path / "other.npy"), *args[3:], "--out", str(tmp_path / "c")], capsys
+    )
+    assert code == 2 and "other data" in err and not (tmp_path / "c").exists()
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from deeprg.exact import (
 )
 from deeprg.models import SpinHamiltonian, ising_chain, ising_square
 
-# PHYSICS.md, Ferdinand-Fisher values at K_c: L -> (ln Z/N, u, c)
+# Ferdinand & Fisher (1969) values at K_c: L -> (ln Z/N, u, c)
 FERDINAND_FISHER = {
     4: (0.970119716172, -1.565623787638, 0.783266825929),
     8: (0.939715324829, -1.491589107440, 1.145559239894),

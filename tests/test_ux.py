@@ -124,7 +124,7 @@ def test_index_names_claims_and_rounds_times(tmp_path):
     claim = {"id": "flow-to-zero", "claim": "The flow goes to K* = 0.", "verdict": "supported"}
     (run_dir / "metrics.json").write_text(json.dumps({"preset": "quick", "claims": [claim], "summary": "ok"}))
     (run_dir / "config.json").write_text(
-        json.dumps({"title": "Demo", "timings_seconds": {"total": 0.932426}})
+        json.dumps({"title": "Demo", "status": "finished", "timings_seconds": {"total": 0.932426}})
     )
     page = write_index(tmp_path).read_text()
     assert "The flow goes to K* = 0." in page and "flow-to-zero" in page

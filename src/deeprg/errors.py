@@ -8,12 +8,14 @@ was received, what was expected and, where it helps, the likely cause. The CLI m
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointError",
     "ConfigError",
     "DatasetError",
     "DeepRGError",
     "InputError",
     "ModelFileError",
     "NotFittedError",
+    "OutputError",
     "SweepError",
     "TooLargeError",
 ]
@@ -59,6 +61,26 @@ class DatasetError(InputError):
 
 class ModelFileError(InputError):
     """A model directory is missing, corrupted, or was not written by deeprg."""
+
+
+class OutputError(InputError):
+    """An output path cannot be written: an empty name, a folder where a file is expected (or
+    the reverse), a device node, a folder without write permission, a read-only file system, a
+    full disk.
+
+    Attributes:
+        path: the path that was refused.
+        errno: the operating-system error number, when the OS refused the write.
+    """
+
+    def __init__(self, message: str, *, path=None, errno: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.errno = errno
+
+
+class CheckpointError(InputError):
+    """A checkpoint belongs to another run (other data, config or model) or cannot be read."""
 
 
 class NotFittedError(DeepRGError, AttributeError):

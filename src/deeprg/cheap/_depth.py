@@ -8,7 +8,7 @@ Tegmark, ICLR 2018).
 
   exact as lambda -> 0 because sum_s prod(s) (s.x)^m vanishes for m < n and equals
   2^n n! prod x for m = n.
-- the flattening costs C_n = N_shallow / N_deep and C_s = S_shallow / S_deep (seed 002).
+- the flattening costs C_n = N_shallow / N_deep and C_s = S_shallow / S_deep (Lin, Tegmark & Rolnick 2017, arXiv:1608.08225, sec. III).
 """
 
 from __future__ import annotations

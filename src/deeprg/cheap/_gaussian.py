@@ -1,4 +1,4 @@
-"""Coarse-graining a translation- and rotation-invariant Gaussian field (seed 000's RG slide).
+"""Coarse-graining a translation- and rotation-invariant Gaussian field (Wilson & Kogut 1974; Lin, Tegmark & Rolnick 2017, arXiv:1608.08225, sec. IV).
 
 H = sum_k (a + b k^2 + c k^4) |phi_k|^2. The exact RG step in Fourier space: integrate out the
 shell Lambda/s < |k| < Lambda (for a Gaussian the kept modes' Hamiltonian is unchanged),

@@ -22,6 +22,11 @@ from torch import nn
 from deeprg.cheap._gates import BinaryProductGate, MultiplicationGate
 from deeprg.errors import InputError
 
+#: Limits of the polynomial compiler (network size grows with the degree and the variables).
+MAX_DEGREE = 64
+MAX_VARIABLES = 4096
+MAX_TERMS = 10_000
+
 
 def _split_terms(s: str) -> list[str]:
     """Split at + and - that are not the sign of a number's exponent (1e-3)."""
@@ -42,7 +47,10 @@ def parse_polynomial(text: str) -> dict[tuple[int, ...], float]:
     if s[0] not in "+-":
         s = "+" + s
     poly: dict[tuple[int, ...], float] = {}
-    for piece in _split_terms(s):
+    pieces = _split_terms(s)
+    if len(pieces) > MAX_TERMS:
+        raise InputError(f"the polynomial has {len(pieces)} terms, more than the limit of {MAX_TERMS}")
+    for piece in pieces:
         sign = -1.0 if piece[0] == "-" else 1.0
         body = piece[1:]
         if not body:
@@ -53,7 +61,13 @@ def parse_polynomial(text: str) -> dict[tuple[int, ...], float]:
                 raise InputError(f"empty factor in polynomial {text!r}")
             m = re.fullmatch(r"x(\d+)(?:\^(\d+))?", f)
             if m:
-                mono += [int(m.group(1))] * int(m.group(2) or 1)
+                var, power = int(m.group(1)), int(m.group(2) or 1)
+                if var >= MAX_VARIABLES or len(mono) + power > MAX_DEGREE:
+                    raise InputError(
+                        f"term {body!r} of {text!r} is beyond the compiler's limits: variables "
+                        f"x0..x{MAX_VARIABLES - 1}, degree <= {MAX_DEGREE} per term"
+                    )
+                mono += [var] * power
                 continue
             try:
                 coef *= float(f)

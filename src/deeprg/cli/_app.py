@@ -7,7 +7,13 @@ import sys
 import click
 
 from deeprg import __version__
-from deeprg.cli._common import emit, examples, json_option, run_cli
+from deeprg.cli._common import (
+    emit,
+    examples,
+    json_option,
+    limits_options,
+    run_cli,
+)
 
 
 @click.group(
@@ -19,6 +25,7 @@ from deeprg.cli._common import emit, examples, json_option, run_cli
     ),
 )
 @click.version_option(__version__, prog_name="deeprg")
+@limits_options
 def cli():
     """deeprg: test, with numbers, whether deep learning works like the renormalization group."""
 

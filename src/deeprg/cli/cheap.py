@@ -6,7 +6,14 @@ import math
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option
+from deeprg.cli._common import (
+    FINITE,
+    bad_input,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+)
 
 
 @click.group(
@@ -93,6 +100,7 @@ def cheap_compile(poly, binary, lam, beta, seed, as_json):
 
     if lam <= 0 or beta <= 0:
         raise bad_input(f"--lambda and --beta must be > 0, got {lam}, {beta}")
+    check_seed(seed)
     parsed = parse_polynomial(poly)
     net = compile_polynomial(parsed, binary=binary, lam=lam, beta=beta)
     gen = torch.Generator().manual_seed(seed)

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option
+from deeprg.cli._common import (
+    FINITE,
+    bad_input,
+    check_ais_cost,
+    check_count,
+    check_range,
+    check_seed,
+    check_training_cost,
+    emit,
+    examples,
+    json_option,
+    output_dir,
+)
 from deeprg.cli._progress import _progress
+
+
+def _check_outputs(opts: dict) -> None:
+    """Outputs and ranges that need no data, checked before anything is loaded or trained."""
+    output_dir(opts["out"], whole=True)
+    if opts["checkpoint"] is not None:
+        output_dir(opts["checkpoint"], "--checkpoint")
+    check_seed(opts["seed"])
+    check_range(opts["momentum"], "--momentum", 0.0, 1.0)
+    for name in ("k", "epochs", "batch", "chains"):
+        check_count(opts[name], f"--{name}")
 
 
 def _train_options(func):
@@ -128,7 +151,16 @@ def train_rbm_cmd(data, hidden, **opts):
 
     if hidden < 1:
         raise bad_input(f"--hidden must be >= 1, got {hidden}")
+    _check_outputs(opts)
     train_x, valid_x, meta, config = _training_setup(data, opts)
+    check_training_cost(
+        len(train_x),
+        [train_x.shape[1], hidden],
+        epochs=opts["epochs"],
+        k=opts["k"],
+        chains=opts["chains"],
+        batch=opts["batch"],
+    )
     method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
     checkpoint, out, quiet, as_json, epochs = (
         opts["checkpoint"],
@@ -187,7 +219,11 @@ def train_dbn_cmd(data, layers, **opts):
         raise bad_input(f"--layers needs at least two positive sizes, got {sizes}")
     if opts["checkpoint"]:
         raise bad_input("--checkpoint is supported by 'train rbm'; a DBN is retrained layer by layer")
+    _check_outputs(opts)
     train_x, valid_x, meta, config = _training_setup(data, opts)
+    check_training_cost(
+        len(train_x), sizes, epochs=opts["epochs"], k=opts["k"], chains=opts["chains"], batch=opts["batch"]
+    )
     method, visible, seed, device = opts["method"], opts["visible"], opts["seed"], opts["device"]
     out, quiet, as_json, epochs = opts["out"], opts["quiet"], opts["as_json"], opts["epochs"]
     if sizes[0] != train_x.shape[1]:
@@ -235,8 +271,11 @@ def eval_cmd(model, data, ais_runs, ais_betas, seed, quiet, as_json):
     from deeprg.nn import DBN, evaluate_model, load_model
     from deeprg.nn._data import load_training_data
 
+    check_seed(seed)
+    check_count(ais_runs, "--ais-runs", 1)
     net, config = load_model(model)
     first = net.layers[0] if isinstance(net, DBN) else net
+    check_ais_cost(first.n_visible, first.n_hidden, ais_runs, ais_betas)
     x, _ = load_training_data(data, visible=first.visible)
     if x.shape[1] != first.n_visible:
         raise bad_input(

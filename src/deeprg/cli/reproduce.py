@@ -6,7 +6,13 @@ import json
 
 import click
 
-from deeprg.cli._common import bad_input, emit, examples, json_option
+from deeprg.cli._common import (
+    bad_input,
+    emit,
+    examples,
+    json_option,
+    output_dir,
+)
 from deeprg.cli._progress import _StepStatus
 
 
@@ -52,6 +58,7 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
     from deeprg.experiments import REGISTRY, resolve_config, run_experiment
     from deeprg.report import render_run, write_index
 
+    output_dir(out)
     names = list(REGISTRY) if name == "all" else [name]
     if name != "all" and name not in REGISTRY:
         raise bad_input(f"unknown experiment {name!r}; expected one of {list(REGISTRY)} or 'all'")

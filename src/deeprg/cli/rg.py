@@ -6,7 +6,17 @@ import json
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option, temperature_option
+from deeprg.cli._common import (
+    COUPLING,
+    bad_input,
+    check_cost,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+    output_file,
+    temperature_option,
+)
 from deeprg.cli._progress import _progress
 from deeprg.cli.sample import ALGOS
 
@@ -22,8 +32,8 @@ def rg():
         "deeprg rg decimate1d --K 1.0 --h 0.2 --steps 60", "deeprg rg decimate1d --T 0.5 --b 3 --json"
     ),
 )
-@temperature_option(help_K="Coupling K.")
-@click.option("--h", "h", type=FINITE, default=0.0, show_default=True, help="Field h.")
+@temperature_option(help_K="Coupling K.", kind=COUPLING)
+@click.option("--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h.")
 @click.option("--b", "b", type=int, default=2, show_default=True, help="Block size (>= 2).")
 @click.option("--steps", type=int, default=40, show_default=True, help="Decimation steps (1..2000).")
 @json_option
@@ -46,8 +56,8 @@ def rg_mk(b, d, as_json):
     """Migdal-Kadanoff fixed point and thermal exponent, beside the exact 2D values."""
     from deeprg.rg import mk_fixed_point
 
-    if b < 2 or not 2 <= d <= 6:
-        raise bad_input(f"need --b >= 2 and 2 <= --d <= 6, got b={b}, d={d}")
+    if not 2 <= b <= 64 or not 2 <= d <= 6:
+        raise bad_input(f"need 2 <= --b <= 64 and 2 <= --d <= 6, got b={b}, d={d}")
     emit(mk_fixed_point(b, d).to_dict(), as_json)
 
 
@@ -65,6 +75,8 @@ def rg_block(source, rule, b, seed, out, as_json):
 
     if b < 2:
         raise bad_input(f"--b must be at least 2, got {b}")
+    output_file(out)
+    check_seed(seed)
     ds = read_dataset(source)
     blocked = block_configs(ds.configs, b, rule, seed=seed)
     history = json.loads(ds.attrs.get("block_history", "[]"))
@@ -109,7 +121,7 @@ def rg_couplings(source, operators, as_json):
     ),
 )
 @click.option("--L", "L", type=int, required=True, help="Lattice side (divisible by 2^levels, >= 4 after).")
-@temperature_option(help_K="Coupling (K_c = 0.4406867935).")
+@temperature_option(help_K="Coupling (K_c = 0.4406867935).", kind=COUPLING)
 @click.option("--samples", type=int, required=True, help="Number of configurations.")
 @click.option("--levels", type=int, default=2, show_default=True, help="Blocking levels.")
 @click.option(
@@ -133,6 +145,12 @@ def rg_mcrg(L, K, samples, levels, n_couplings, algo, seed, quiet, as_json):
         raise bad_input(f"--L={L} must be divisible by 2^levels and leave at least 4x4 after {levels} levels")
     if samples < 40:
         raise bad_input(f"--samples must be at least 40 (20 jackknife blocks), got {samples}")
+    check_seed(seed)
+    check_cost(
+        f"MCRG with {samples} samples of {L}x{L}",
+        nbytes=4.0 * samples * L * L,
+        spin_updates=1000.0 * L * L + float(samples) * L * L,
+    )
     with _progress(quiet or as_json, f"sampling {samples} configurations", "samples") as report:
         gen = generate_samples(
             SquareLattice(L), K, samples, algorithm=algo.lower(), seed=seed, progress=report

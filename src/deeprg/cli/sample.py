@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option, temperature_option
+from deeprg.cli._common import (
+    COUPLING,
+    bad_input,
+    check_count,
+    check_sampling_cost,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+    output_file,
+    temperature_option,
+)
 from deeprg.cli._progress import _progress
 
 ALGOS = click.Choice(["metropolis", "heatbath", "wolff", "sw"], case_sensitive=False)
@@ -24,11 +35,11 @@ def _int_or_auto(value: str, option: str, minimum: int):
 
 def _sample_options(func):
     options = [
-        temperature_option(help_K="Coupling K = beta J (> 0)."),
+        temperature_option(help_K="Coupling K = beta J (> 0).", kind=COUPLING),
         click.option("--n", "n", type=int, required=True, help="Number of configurations to store."),
         click.option("--algo", type=ALGOS, default="metropolis", show_default=True, help="Update rule."),
         click.option(
-            "--h", "h", type=FINITE, default=0.0, show_default=True, help="Field h (metropolis, heatbath)."
+            "--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h (metropolis, heatbath)."
         ),
         click.option("--seed", type=int, default=None, help="Seed (default: drawn and recorded)."),
         click.option("--chains", type=int, default=None, help="Independent chains (default min(n, 32))."),
@@ -49,6 +60,17 @@ def _sample_options(func):
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _precheck(n_sites: int, opts: dict) -> None:
+    """Output, seed, counts and cost, before the lattice is built or a chain runs."""
+    output_file(opts["out"])
+    check_seed(opts["seed"])
+    check_count(opts["n"], "--n")
+    check_count(opts["chains"], "--chains")
+    burn = _int_or_auto(str(opts["burn_in"]), "--burn-in", 0)
+    thin = _int_or_auto(str(opts["decorrelate"]), "--decorrelate", 1)
+    check_sampling_cost(n_sites, opts["n"], opts["chains"], burn, thin)
 
 
 def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, device, out, quiet, as_json):
@@ -123,6 +145,7 @@ def sample_ising2d(L, M, **kwargs):
 
     if L < 2 or (M is not None and M < 2):
         raise bad_input(f"--L and --M must be at least 2, got L={L}, M={M}")
+    _precheck(L * (M or L), kwargs)
     _run_sampling(SquareLattice(L, M), **kwargs)
 
 
@@ -137,6 +160,7 @@ def sample_ising1d(L, **kwargs):
 
     if L < 2:
         raise bad_input(f"--L must be at least 2 spins, got {L}")
+    _precheck(L, kwargs)
     _run_sampling(Chain(L), **kwargs)
 
 

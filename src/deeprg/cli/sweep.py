@@ -7,7 +7,16 @@ import time
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option
+from deeprg.cli._common import (
+    FINITE,
+    bad_input,
+    check_sampling_cost,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+    output_dir,
+)
 
 ALGOS = click.Choice(["metropolis", "heatbath", "wolff", "sw"], case_sensitive=False)
 
@@ -144,6 +153,17 @@ def sweep_sample(model, K, T, L, seeds, n, algo, h, seed, chains, burn_in, decor
         raise bad_input(f"--retries must be >= 0, got {kw['retries']}")
     if seed is not None and seed < 0:
         raise bad_input(f"--seed must be >= 0, got {seed}")
+    check_seed(seed)
+    output_dir(kw["out"])
+    if n < 1:
+        raise bad_input(f"--n must be at least 1 configuration, got {n}")
+    check_sampling_cost(  # the largest point; points run one per worker
+        max(Ls) ** 2 if model == "ising2d" else max(Ls),
+        n,
+        chains,
+        _int_or_auto(burn_in, "--burn-in", 0),
+        _int_or_auto(decorrelate, "--decorrelate", 1),
+    )
     if seed is None:
         previous = stored_spec(kw["out"])
         seed = previous.seed if previous is not None else int(np.random.SeedSequence().entropy % (1 << 63))

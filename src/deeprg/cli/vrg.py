@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, emit, examples, json_option, temperature_option
+from deeprg.cli._common import (
+    COUPLING,
+    FINITE,
+    bad_input,
+    check_count,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+    temperature_option,
+)
 from deeprg.cli._progress import _progress
 
 
@@ -17,10 +27,15 @@ def vrg():
     "decimation1d",
     epilog=examples("deeprg vrg decimation1d --K 0.8", "deeprg vrg decimation1d --T 2.0 --n 16 --json"),
 )
-@temperature_option(help_K="Chain coupling K > 0.")
+@temperature_option(help_K="Chain coupling K > 0.", kind=COUPLING)
 @click.option("--n", "n", type=int, default=12, show_default=True, help="Visible spins (even, 4..20).")
 @click.option(
-    "--J", "J", type=FINITE, default=20.0, show_default=True, help="Decimation coupling (exact as J -> inf)."
+    "--J",
+    "J",
+    type=COUPLING,
+    default=20.0,
+    show_default=True,
+    help="Decimation coupling (exact as J -> inf).",
 )
 @json_option
 def vrg_decimation1d(K, n, J, as_json):
@@ -69,6 +84,10 @@ def vrg_analyze(model, data, radius, max_samples, seed, quiet, as_json):
     from deeprg.nn import DBN, load_model
     from deeprg.vrg import analyze_network
 
+    if radius is not None and radius <= 0:
+        raise bad_input(f"--radius must be > 0, got {radius}")
+    check_count(max_samples, "--max-samples", 1)
+    check_seed(seed)
     net, _ = load_model(model)
     ds = read_dataset(data)
     if ds.configs.ndim != 3:

@@ -8,12 +8,18 @@ Layout (DESIGN.md):
 - attributes: model, L, M (or N), K, h, algorithm, seed, thinning, burn_in, tau_int, n_chains,
   deeprg_version, created_utc, and ``config_json`` with everything else.
 
-Writes are atomic (temporary file, then rename). Reading validates every assumption and names
-the problem in a :class:`~deeprg.errors.DatasetError`.
+Writes are atomic and durable: the HDF5 image is built in memory and written to a temporary
+file by plain OS writes, fsynced and renamed, so that the HDF5 library never writes to a disk that
+can fill up under it (a full disk is an :class:`~deeprg.errors.OutputError`, never a crash).
+Reading validates every assumption, before anything is allocated, and names the problem in a
+:class:`~deeprg.errors.DatasetError`: external links, virtual and externally stored datasets are
+refused (a dataset file must not make deeprg read other files), and a declared shape must be
+backed by stored data and fit in memory.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ import h5py
 import numpy as np
 
 from deeprg.errors import DatasetError
-from deeprg.utils import atomic_path, provenance
+from deeprg.utils import atomic_write_bytes, check_memory, provenance
 
 #: Attributes every dataset must carry.
 REQUIRED_ATTRS = ("model", "K", "h", "algorithm", "seed", "deeprg_version")
@@ -116,29 +122,77 @@ def write_dataset(
     if missing:
         raise DatasetError(f"write_dataset: attributes {missing} are required")
     path = Path(path)
-    with atomic_path(path, suffix=".h5") as tmp:
-        with h5py.File(tmp, "w") as f:
-            chunk = (min(configs.shape[0], max(1, (1 << 20) // max(1, configs[0].size))), *configs.shape[1:])
-            f.create_dataset(
-                "configs",
-                data=configs,
-                chunks=chunk,
-                compression="gzip",
-                compression_opts=compression_level,
-                shuffle=True,
-            )
-            if chain is not None:
-                chain = np.asarray(chain, dtype=np.int32)
-                if chain.shape != (configs.shape[0],):
-                    raise DatasetError(f"chain ids must have shape ({configs.shape[0]},), got {chain.shape}")
-                f.create_dataset("chain", data=chain, compression="gzip")
-            _name_dimensions(f, configs.shape)
-            for key, value in full.items():  # scalars as attributes; everything in config_json
-                if isinstance(value, bool | int | float | str | np.integer | np.floating):
-                    f.attrs[key] = value
-            f.attrs["config_json"] = json.dumps(full, default=str, sort_keys=True)
-            f.attrs["format"] = "deeprg-spin-dataset-v1"
+    image = io.BytesIO()
+    with h5py.File(image, "w") as f:
+        chunk = (min(configs.shape[0], max(1, (1 << 20) // max(1, configs[0].size))), *configs.shape[1:])
+        f.create_dataset(
+            "configs",
+            data=configs,
+            chunks=chunk,
+            compression="gzip",
+            compression_opts=compression_level,
+            shuffle=True,
+        )
+        if chain is not None:
+            chain = np.asarray(chain, dtype=np.int32)
+            if chain.shape != (configs.shape[0],):
+                raise DatasetError(f"chain ids must have shape ({configs.shape[0]},), got {chain.shape}")
+            f.create_dataset("chain", data=chain, compression="gzip")
+        _name_dimensions(f, configs.shape)
+        for key, value in full.items():  # scalars as attributes; everything in config_json
+            if isinstance(value, bool | float | str | np.floating) or (
+                isinstance(value, int | np.integer) and -(2**63) <= int(value) < 2**63
+            ):
+                f.attrs[key] = value
+        f.attrs["config_json"] = json.dumps(full, default=str, sort_keys=True)
+        f.attrs["format"] = "deeprg-spin-dataset-v1"
+    atomic_write_bytes(path, image.getbuffer())
     return path
+
+
+def _checked_dataset(f: h5py.File, name: str, where: str) -> h5py.Dataset | None:
+    """The dataset ``name`` after the checks that need no allocation; None when absent."""
+    link = f.get(name, getlink=True)
+    if link is None:
+        return None
+    if isinstance(link, h5py.ExternalLink):
+        raise DatasetError(
+            f"{where}: /{name} is an external link to {link.filename}:{link.path}; refused "
+            "(a dataset must hold its own data)"
+        )
+    node = f.get(name)
+    if node is None:
+        raise DatasetError(f"{where}: /{name} is a dangling link")
+    if not isinstance(node, h5py.Dataset):
+        raise DatasetError(f"{where}: /{name} is a group, expected a dataset")
+    if node.is_virtual or node.external:
+        raise DatasetError(f"{where}: /{name} takes its data from other files; refused")
+    return node
+
+
+def _check_stored(node: h5py.Dataset, where: str) -> None:
+    """A declared shape must be backed by stored chunks and fit in memory."""
+    nbytes = float(np.prod(node.shape, dtype=float)) * node.dtype.itemsize
+    check_memory(nbytes, f"{where}: /{node.name.lstrip('/')} of shape {node.shape}")
+    if node.size == 0:
+        return
+    if node.chunks is None:
+        stored = node.id.get_storage_size()
+        if stored < nbytes:
+            raise DatasetError(
+                f"{where}: {node.name} declares shape {node.shape} ({int(nbytes)} bytes) but stores "
+                f"{stored} bytes; the file is truncated or forged"
+            )
+        return
+    expected = 1
+    for n, c in zip(node.shape, node.chunks, strict=True):
+        expected *= -(-n // c)
+    got = node.id.get_num_chunks()
+    if got < expected:
+        raise DatasetError(
+            f"{where}: {node.name} declares shape {node.shape} but stores {got} of its {expected} "
+            "chunks; the file is truncated or forged"
+        )
 
 
 def read_dataset(path: str | os.PathLike) -> SpinDataset:
@@ -160,13 +214,27 @@ def read_dataset(path: str | os.PathLike) -> SpinDataset:
         )
     try:
         with h5py.File(path, "r") as f:
-            if "configs" not in f:
+            node = _checked_dataset(f, "configs", where)
+            if node is None:
                 raise DatasetError(f"{where}: no /configs dataset; this is not a deeprg spin dataset")
-            node = f["configs"]
-            if not isinstance(node, h5py.Dataset):
-                raise DatasetError(f"{where}: /configs is a group, expected a dataset")
+            if node.dtype != np.int8 or node.ndim not in (2, 3):
+                raise DatasetError(
+                    f"{where}: /configs has dtype {node.dtype} and shape {node.shape}; expected int8 "
+                    "values in {-1, +1} of shape (n, N) or (n, L, M)"
+                )
+            chain_node = _checked_dataset(f, "chain", where)
+            if chain_node is not None and (
+                chain_node.shape != (node.shape[0],) or chain_node.dtype.kind not in "iu"
+            ):
+                raise DatasetError(
+                    f"{where}: /chain has dtype {chain_node.dtype} and shape {chain_node.shape}, "
+                    f"expected integers of shape ({node.shape[0]},)"
+                )
+            _check_stored(node, where)
+            if chain_node is not None:
+                _check_stored(chain_node, where)
             configs = node[()]
-            chain = f["chain"][()] if "chain" in f else None
+            chain = chain_node[()] if chain_node is not None else None
             attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
     except DatasetError:
         raise

@@ -1,7 +1,7 @@
 """The 1D Ising chain solved by its 2 x 2 transfer matrix.
 
 H = -K sum_i s_i s_{i+1} - h sum_i s_i, T = [[e^{K+h}, e^{-K}], [e^{-K}, e^{K-h}]],
-lambda_pm = e^K cosh h pm sqrt(e^{2K} sinh^2 h + e^{-2K})   (PHYSICS.md; Baxter 1982, ch. 2).
+lambda_pm = e^K cosh h pm sqrt(e^{2K} sinh^2 h + e^{-2K})   (Baxter 1982, Exactly Solved Models, ch. 2).
 
 - periodic chain of N spins: Z = lambda_+^N + lambda_-^N;
 - open chain: Z = u^T T^{N-1} u with u = (e^{h/2}, e^{-h/2});

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from deeprg.errors import ConfigError
 from deeprg.experiments._base import ExperimentConfig, Result, RunContext
-from deeprg.utils import atomic_write_json, provenance
+from deeprg.utils import atomic_write_json, clean_stale_temporaries, provenance
+
+#: What a run folder holds besides config.json; removed before a changed config starts.
+STALE_OUTPUTS = ("steps", "metrics.json", "report.html", "figures")
 
 #: name -> module path, in the order `reproduce all` runs them.
 REGISTRY = {
@@ -122,8 +125,15 @@ def run_experiment(
         )
         if previous.get("config") != config.to_dict() or not same_code:
             fresh = True  # cached steps belong to another config or another version of the code
-    if fresh and (out / "steps").exists():
-        shutil.rmtree(out / "steps")
+    clean_stale_temporaries(out)
+    clean_stale_temporaries(out / "steps")
+    if fresh:  # nothing of another config (or code) may survive beside the new config.json
+        for name in STALE_OUTPUTS:
+            path = out / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
     ctx = RunContext(out, progress=progress)
     t0 = time.perf_counter()
     doc = {
@@ -134,7 +144,13 @@ def run_experiment(
         "status": "running",
     }
     atomic_write_json(stored, doc)
-    result = module.run(config, ctx)
+    try:
+        result = module.run(config, ctx)
+    except BaseException as exc:
+        doc["status"] = "failed"
+        doc["error"] = f"{type(exc).__name__}: {exc}"
+        atomic_write_json(stored, doc)
+        raise
     doc["timings_seconds"] = {**ctx.timings, "total": time.perf_counter() - t0}
     doc["reused_steps"] = ctx.reused
     doc["status"] = "finished"

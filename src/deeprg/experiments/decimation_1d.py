@@ -143,7 +143,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Summing out every other spin maps the chain onto itself with tanh K' = tanh^2 K; iterating flows to the stable fixed point K* = 0, so the 1D Ising model has no finite-temperature transition.",
-            source="seed 000 (1D real-space RG chapter); PHYSICS.md",
+            source="Kadanoff & Houghton (1975); Nelson & Fisher (1975), Ann. Phys. 91:226 (1D decimation)",
             measurement=f"from K0 in {list(config.couplings)} after {config.steps} steps the largest coupling left is {k_final:.2e}",
             comparison="the fixed points of tanh K' = tanh^b K are 0 (stable) and infinity (unstable)",
             verdict="supported" if k_final < 1e-6 else "inconclusive",
@@ -156,7 +156,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="The free energy is preserved along the flow: f(K) = sum_n b^-(n+1) ln z(K_n) + lim b^-n f(K_n).",
-            source="seed 000; PHYSICS.md (f(K') = 2 f(K) - ln z(K))",
+            source="Nelson & Fisher (1975), Ann. Phys. 91:226 (f(K') = 2 f(K) - ln z(K))",
             measurement=f"largest |f(flow) - f(exact)| = {max(errors):.1e} over {len(errors)} flows, with and without field, b in {list(config.b_values)}",
             comparison="transfer matrix ln lambda_+ (exact)",
             verdict=fe_verdict,
@@ -166,7 +166,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Decimation applied to Monte Carlo configurations gives data whose fitted coupling is K' (RG on data, not just on formulas).",
-            source="seed 000; Swendsen-style coupling fits (PHYSICS.md)",
+            source="Swendsen (1979), Phys. Rev. Lett. 42:859 (coupling fits); Besag (1975) pseudo-likelihood",
             measurement="; ".join(
                 f"K={r['K']}: K'_fit={r['K_prime_fit']:.4f}+-{r['K_prime_err']:.4f} vs {r['K_prime_exact']:.4f}"
                 for r in mc

@@ -130,7 +130,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="deeprg's Monte Carlo reproduces the exact energy and specific heat of finite Ising tori.",
-            source="Kaufman (1949); Ferdinand & Fisher (1969); PHYSICS.md",
+            source="Kaufman (1949), Phys. Rev. 76:1232; Ferdinand & Fisher (1969), Phys. Rev. 185:832",
             measurement=f"{n} (L, K) points with {config.algorithm}: largest pull {max(pulls_u):.1f} sigma (energy), {max(pulls_c):.1f} sigma (specific heat); {100 * frac_u:.0f}% of energy pulls below 2 sigma; mean squared pull {chi2_u:.2f}",
             comparison="Kaufman's exact finite-torus values",
             verdict="supported" if max(pulls_u) < 4.5 and max(pulls_c) < 4.5 else "not supported",

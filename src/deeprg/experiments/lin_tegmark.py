@@ -294,7 +294,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Multiplication costs four neurons: a smooth nonlinearity with sigma''(0) != 0 computes uv with an error vanishing as lambda^2.",
-            source="seed 002 (Lin & Tegmark, multiplication gate); seed 000",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. III (multiplication gate)",
             measurement="log-log slopes of max error against lambda: "
             + ", ".join(f"{a} {s:.3f}" for a, s in slopes.items()),
             comparison="theory: slope 2",
@@ -307,7 +307,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="A product of k bits is one sigmoid neuron with large gain, so any polynomial in binary variables is a 3-layer network.",
-            source="seed 002; Lin, Tegmark & Rolnick (2017) sec. III",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. III",
             measurement=f"max error over all 2^k inputs at beta = 40: {worst_binary:.1e} (k up to 8); compiled binary polynomials agree to {max(p['binary_max_error'] for p in polys):.1e}",
             comparison="exact products; the bound sigmoid(-beta/2)",
             verdict="supported" if worst_binary < 1e-6 else "not supported",
@@ -317,7 +317,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Classification is a softmax of Hamiltonians: p(x|y) = softmax(-H_x(y) - mu_x), and for Gaussian classes a network of multiplication gates computes it.",
-            source="seed 000 (Boltzmann form); Lin, Tegmark & Rolnick (2017) sec. II",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. II (Boltzmann form)",
             measurement=f"max |network - Bayes posterior| over 2000 points = {b['max_abs_error']:.1e}",
             comparison="Bayes' rule with scipy's Gaussian densities",
             verdict="supported" if b["max_abs_error"] < 1e-4 else "not supported",
@@ -328,7 +328,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="No flattening: the product of n inputs needs 2^n neurons in one hidden layer but 4(n-1) in a deep binary tree.",
-            source="seed 002; Rolnick & Tegmark (ICLR 2018)",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225; Rolnick & Tegmark (ICLR 2018)",
             measurement="constructed: "
             + "; ".join(
                 f"n={c['n']}: deep {c['deep_neurons']}, shallow {c['shallow_neurons']} (C_n={c['C_n']:.2f}, C_s={c['C_s']:.2f})"
@@ -346,7 +346,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="In a Markov hierarchy information only decreases (data processing inequality), and a sufficient statistic keeps all of it.",
-            source="seed 002 (Markov hierarchies and sufficient statistics)",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. IV (Markov hierarchies, sufficient statistics)",
             measurement="I(x0;x_k) = "
             + ", ".join(f"{v:.4f}" for v in info["hierarchy"][:5])
             + f"...; repetition code: I(x0;y) = {info['full']:.6f}, I(x0;#ones) = {info['sufficient']:.6f}, I(x0;first bit) = {info['single_bit']:.6f}",
@@ -360,7 +360,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Coarse-graining a Gaussian field keeps the relevant terms and kills the irrelevant ones: a phi^2 grows, (grad phi)^2 is marginal, (lap phi)^2 shrinks.",
-            source="seed 000 (RG slide)",
+            source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. IV (renormalization)",
             measurement=f"exact Fourier step: a x {fourier[1, 0] / fourier[0, 0]:.3f}, c x {fourier[1, 2] / fourier[0, 2]:.3f}; real-space block averaging: a "
             + " -> ".join(f"{x:.4g}" for x in block[:, 0])
             + ", c "

@@ -152,7 +152,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Monte Carlo RG on block spins gives the critical exponents: y_T = 1/nu = 1 and y_h = 15/8 for the 2D Ising model.",
-            source="Swendsen, PRL 42, 859 (1979); PHYSICS.md",
+            source="Swendsen (1979), Phys. Rev. Lett. 42:859",
             measurement=f"L={config.L}, {config.samples} Wolff samples at K_c: level 1 y_T = {yT[0, -1]:.3f}+-{yTe[0, -1]:.3f}, level {config.levels} y_T = {best_T:.3f}+-{yTe[-1, -1]:.3f}; y_h = {yh[0, -1]:.4f}+-{yhe[0, -1]:.4f} (level 1)",
             comparison="exact y_T = 1, y_h = 1.875 (Onsager, Yang)",
             verdict="supported" if ok_T and ok_h else "inconclusive",
@@ -164,7 +164,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="The Migdal-Kadanoff bond-moving approximation captures the transition but not its exponent.",
-            source="PHYSICS.md (MK: K* = 0.304689, y_T = 0.7472)",
+            source="Migdal (1975); Kadanoff (1976), Ann. Phys. 100:359 (MK: K* = 0.304689, y_T = 0.7472)",
             measurement=f"K* = {mk.K_star:.6f}, y_T = {mk.y_T:.4f} (nu = {mk.nu:.3f})",
             comparison=f"exact K_c = {K_CRITICAL:.6f}, y_T = 1 (nu = 1)",
             verdict="supported",
@@ -174,7 +174,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     res.claims.append(
         Claim(
             claim="Under block-spin RG couplings flow away from the critical point: to zero above T_c, to strong coupling below it, and stay put near K_c.",
-            source="seed 000 (RG slides); Kadanoff block spins",
+            source="Kadanoff (1966), Physics 2:263 (block spins)",
             measurement="nn correlation of blocked data per level: "
             + "; ".join(f"K0={f['K0']:.4f}: " + " -> ".join(f"{v:.3f}" for v in g1(f)) for f in fl)
             + ". Fitted K_nn: "

@@ -276,7 +276,7 @@ def run(config: Config, ctx: RunContext) -> Result:
         Claim(
             id="vrg-1d.exact-decimation",
             claim="Decimation is an exact variational RG: written as T(v,h) it satisfies Tr_h e^T = 1, preserves the free energy, and yields the chain at K' = atanh(tanh^2 K).",
-            source="seed 001 (Mehta & Schwab's 1D example); PHYSICS.md",
+            source="Mehta & Schwab (2014), arXiv:1410.3831, sec. IV (1D example); tanh K' = tanh^2 K",
             measurement=f"{len(rows)} couplings, N = {config.n}: max |K'_RG - K'_exact| = {err:.1e}, other couplings <= {max(r['other_couplings_max'] for r in rows):.1e}, |Delta F| <= {max(abs(r['delta_f']) for r in rows):.1e}",
             comparison="tanh K' = tanh^2 K; Delta F = 0",
             verdict="supported" if ok_exact else "not supported",
@@ -287,7 +287,7 @@ def run(config: Config, ctx: RunContext) -> Result:
         Claim(
             id="vrg-1d.bond-rbm",
             claim="An RBM can represent the 1D Ising chain exactly (H^RBM(v) = H(v) + const), so the mapping's exactness condition can be met by a real RBM.",
-            source="seed 001; Mehta & Schwab (2014)",
+            source="Mehta & Schwab (2014), arXiv:1410.3831",
             measurement=f"bond RBM (one hidden spin per bond): defect spread <= {max(r['bond_rbm_defect_spread'] for r in rows):.1e}, KL <= {max(r['bond_rbm_kl'] for r in rows):.1e}",
             comparison="zero defect up to a constant",
             verdict="supported" if max(r["bond_rbm_kl"] for r in rows) < 1e-10 else "not supported",

@@ -9,6 +9,55 @@ import numpy as np
 
 from deeprg.data import read_dataset
 from deeprg.errors import DatasetError, InputError
+from deeprg.utils import check_memory
+
+
+def _check_header(fh, size: int, where: str) -> None:
+    """Read a .npy header and refuse what cannot be training data, before anything is allocated:
+    dtypes other than bool/int/float, and shapes the bytes that follow cannot hold."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, OSError, SyntaxError) as exc:
+        raise DatasetError(f"{where}: not a readable .npy array ({exc})") from None
+    if dtype.hasobject:
+        raise DatasetError(
+            f"{where}: holds pickled Python objects (dtype {dtype}); refused, deeprg never unpickles"
+        )
+    if dtype.fields is not None or dtype.kind not in "biuf":
+        raise DatasetError(
+            f"{where}: arrays of dtype {dtype} cannot be training data; expected bool, integer or "
+            "float values in {0,1} or {-1,+1}"
+        )
+    nbytes = float(np.prod(shape, dtype=float)) * dtype.itemsize
+    available = size - fh.tell()
+    if nbytes > available:
+        raise DatasetError(
+            f"{where}: the header declares shape {shape} ({int(nbytes)} bytes of {dtype}) but the file "
+            f"holds {available} bytes after it; truncated or forged"
+        )
+    check_memory(4.0 * nbytes / dtype.itemsize + nbytes, f"{where}: an array of shape {shape}")
+
+
+def _check_numpy_headers(path: Path) -> None:
+    if path.suffix.lower() == ".npy":
+        with open(path, "rb") as fh:
+            _check_header(fh, path.stat().st_size, str(path))
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with zf.open(info) as fh:
+                    _check_header(fh, info.file_size, f"{path}:{info.filename}")
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DatasetError(f"{path}: not a readable .npz archive ({exc})") from None
 
 
 def load_training_data(path, *, visible: str = "binary") -> tuple[np.ndarray, dict]:
@@ -35,6 +84,7 @@ def load_training_data(path, *, visible: str = "binary") -> tuple[np.ndarray, di
             "model": ds.attrs.get("model"),
         }
     elif suffix in (".npy", ".npz"):
+        _check_numpy_headers(path)
         try:
             loaded = np.load(path, allow_pickle=False)
         except (ValueError, OSError, zipfile.BadZipFile) as exc:

@@ -1,7 +1,12 @@
 """Model files: a directory with ``config.json`` and ``weights.safetensors``. No pickle.
 
-Loading validates the format tag, the JSON, every tensor's name, shape and dtype, and raises
-:class:`~deeprg.errors.ModelFileError` naming what is wrong.
+A model folder is written as one unit: both files go into a temporary folder beside the target,
+are fsynced, and the folder is swapped in by one rename, so that a kill at any instant leaves
+either the old model or the new one, never a folder whose two files disagree.
+
+Loading validates the format tag, the JSON, every tensor's name, shape and dtype (the sizes a
+config.json declares are compared with the stored tensors before anything is allocated), and
+raises :class:`~deeprg.errors.ModelFileError` naming what is wrong.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as _safetensors_bytes
 
 from deeprg.errors import ModelFileError
 from deeprg.nn._rbm import RBM
-from deeprg.utils import atomic_path, atomic_write_json, provenance
+from deeprg.utils import atomic_dir, provenance
+
+#: config.json files larger than this are refused unread.
+MAX_CONFIG_BYTES = 64 << 20
 
 FORMAT = "deeprg-model-v1"
 _TENSORS = ("W", "vbias", "hbias", "v_offset", "h_offset")
@@ -27,11 +36,15 @@ def _rbm_tensors(rbm: RBM, prefix: str = "") -> dict[str, torch.Tensor]:
 
 
 def save_model(model, folder, *, extra: dict | None = None) -> Path:
-    """Save an :class:`RBM` or :class:`DBN` to ``folder`` (created; files written atomically)."""
+    """Save an :class:`RBM` or :class:`DBN` to ``folder``, as one unit (see the module docstring).
+
+    An existing model folder is replaced whole; files in it that deeprg did not write are lost.
+    """
+    import json as _json
+
     from deeprg.nn._dbn import DBN
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     if isinstance(model, RBM):
         tensors = _rbm_tensors(model)
         config = {"format": FORMAT, "type": "rbm", "rbm": model.config()}
@@ -44,10 +57,24 @@ def save_model(model, folder, *, extra: dict | None = None) -> Path:
         raise ModelFileError(f"can only save RBM or DBN models, got {type(model).__name__}")
     config.update(extra or {})
     config["provenance"] = provenance()
-    with atomic_path(folder / "weights.safetensors", suffix=".safetensors") as tmp:
-        save_file(tensors, str(tmp))
-    atomic_write_json(folder / "config.json", config)
+    text = _json.dumps(config, indent=2, default=_json_default) + "\n"
+    blob = _safetensors_bytes(tensors)  # plain file writes below: a full disk is an OSError
+    with atomic_dir(folder) as tmp:
+        (tmp / "weights.safetensors").write_bytes(blob)
+        (tmp / "config.json").write_text(text, encoding="utf-8")
     return folder
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")
 
 
 def _read_config(folder: Path) -> dict:
@@ -60,9 +87,12 @@ def _read_config(folder: Path) -> dict:
     for name in ("config.json", "weights.safetensors"):
         if not (folder / name).exists():
             raise ModelFileError(f"{folder}: {name} is missing; not a deeprg model folder")
+    size = (folder / "config.json").stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{folder}/config.json is {size} bytes, more than a model description needs")
     try:
         config = json.loads((folder / "config.json").read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{folder}/config.json is not valid JSON ({exc})") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ModelFileError(f"{folder}: config.json has no format tag {FORMAT!r}; not written by deeprg")
@@ -70,6 +100,19 @@ def _read_config(folder: Path) -> dict:
 
 
 def _build_rbm(cfg: dict, tensors: dict, prefix: str, where: str) -> RBM:
+    if not isinstance(cfg, dict):
+        raise ModelFileError(f"{where}: bad layer description {cfg!r}")
+    stored = tensors.get(prefix + "W")
+    if stored is None:
+        raise ModelFileError(f"{where}: tensor {prefix + 'W'!r} is missing from weights.safetensors")
+    declared = (cfg.get("n_visible"), cfg.get("n_hidden"))
+    if stored.ndim != 2 or declared != tuple(stored.shape):
+        raise ModelFileError(
+            f"{where}: config.json declares n_visible, n_hidden = {declared} but the stored "
+            f"weights have shape {tuple(stored.shape)}"
+        )
+    if cfg.get("dtype", "float32") not in ("float32", "float64"):
+        raise ModelFileError(f"{where}: dtype must be float32 or float64, got {cfg.get('dtype')!r}")
     try:
         rbm = RBM(
             int(cfg["n_visible"]),

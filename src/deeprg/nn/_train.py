@@ -13,7 +13,6 @@ Igel 2010); the free-energy gap between training and held-out data measures over
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,6 @@ from deeprg.errors import InputError
 from deeprg.nn._partition import MAX_EXACT_UNITS, exact_log_z
 from deeprg.nn._rbm import RBM, unit_mean, unit_sample
 from deeprg.nn._tap import tap_log_z_at, tap_magnetizations
-from deeprg.utils import atomic_path, atomic_write_json
 
 METHODS = ("cd", "pcd", "pt", "tap")
 SCHEDULES = ("constant", "linear", "exponential")
@@ -308,9 +306,12 @@ class Trainer:
             self._init_chains(train)
             if cfg.centering:
                 self._set_visible_offset(train)
+        mon_gen = self._monitor_generator = torch.Generator(device=rbm.W.device).manual_seed(cfg.seed + 1)
         if checkpoint_dir is not None:
+            from deeprg.nn._checkpoint import data_fingerprint, run_identity
+
+            self._identity = run_identity(asdict(cfg), rbm.config(), data_fingerprint(train, valid))
             self._maybe_resume(Path(checkpoint_dir))
-        mon_gen = torch.Generator(device=rbm.W.device).manual_seed(cfg.seed + 1)
         n = train.shape[0]
         mon_train = train[: cfg.monitor_samples]
         mon_valid = valid[: cfg.monitor_samples] if valid is not None else None
@@ -435,54 +436,18 @@ class Trainer:
 
     # -- checkpoints ---------------------------------------------------------------------------
     def _checkpoint(self, folder: Path):
-        folder.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "model": self.rbm.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "chains": self.chains,
-            "generator": self.generator.get_state(),
-            "swap_counts": torch.as_tensor(getattr(self, "_swap_counts", np.zeros((1, 2)))),
-        }
-        if hasattr(self, "_fast"):  # the compiled loop's own state (momentum, stream)
-            f = self._fast
-            payload["fast"] = {
-                k: torch.from_numpy(np.asarray(f[k]).copy())
-                for k in ("W", "vb", "hb", "bW", "bv", "bh", "chains")
-            }
-            payload["fast"]["rng"] = torch.from_numpy(f["rng"].view(np.int64).copy())
-            payload["fast"]["first"] = torch.tensor(bool(f["first"]))
-        with atomic_path(folder / "checkpoint.pt", suffix=".pt") as tmp:
-            torch.save(payload, tmp)
-        atomic_write_json(
-            folder / "checkpoint.json",
-            {
-                "epoch": self.state.epoch,
-                "history": self.state.history,
-                "config": asdict(self.config),
-                "rbm": self.rbm.config(),
-            },
-        )
+        """One file, written atomically, with the run's identity (see nn/_checkpoint.py)."""
+        from deeprg.nn._checkpoint import save_checkpoint, trainer_state
+
+        tensors, meta = trainer_state(self)
+        save_checkpoint(folder, tensors, {**meta, "identity": self._identity})
 
     def _maybe_resume(self, folder: Path):
-        meta_path, data_path = folder / "checkpoint.json", folder / "checkpoint.pt"
-        if not (meta_path.exists() and data_path.exists()):
-            return
-        meta = json.loads(meta_path.read_text())
-        if meta.get("config") != asdict(self.config) or meta.get("rbm") != self.rbm.config():
-            return  # a checkpoint of another run: start over
-        payload = torch.load(data_path, weights_only=True, map_location=self.rbm.W.device)
-        self.rbm.load_state_dict(payload["model"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        self.chains = payload["chains"]
-        self.generator.set_state(payload["generator"])
-        self._swap_counts = payload["swap_counts"].numpy()
-        if "fast" in payload:
-            f = {k: payload["fast"][k].numpy().copy() for k in ("W", "vb", "hb", "bW", "bv", "bh", "chains")}
-            f["rng"] = payload["fast"]["rng"].numpy().view(np.uint64).copy()
-            f["first"] = bool(payload["fast"]["first"])
-            self._fast = f
-        self.state.epoch = int(meta["epoch"])
-        self.state.history = list(meta["history"])
+        from deeprg.nn._checkpoint import load_checkpoint, restore_trainer
+
+        found = load_checkpoint(folder, self._identity, device=self.rbm.W.device)
+        if found is not None:
+            restore_trainer(self, *found)
 
 
 def train_rbm(rbm: RBM, train, valid=None, config: TrainConfig | None = None, **kwargs) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from deeprg.report._figures import render_figure
 from deeprg.utils import atomic_write_text
@@ -17,13 +18,25 @@ th{background:#f5f5f5} .v{font-weight:600;padding:.15em .5em;border-radius:.3em;
 .supported{background:#d7f5dd;color:#145a24} .not-supported{background:#fbd9d9;color:#7a1616} .inconclusive{background:#fdf0c8;color:#6b5200}
 figure{margin:1em 0;display:inline-block;max-width:100%} figure img{max-width:100%;border:1px solid #eee} figcaption{font-size:.85em;color:#555;max-width:640px}
 code,pre{background:#f6f6f6;padding:.1em .3em;border-radius:.2em} pre{padding:.6em;overflow-x:auto;font-size:.85em}
-.muted{color:#666;font-size:.9em}
+.muted{color:#666;font-size:.9em} .invalid{background:#eee;color:#444}
 ul.claims{margin:0;padding-left:0;list-style:none} ul.claims li{margin:.25em 0}
 """
 
 
+#: The only verdicts a page shows, and their CSS classes. Anything else is shown as invalid.
+VERDICT_CLASSES = {"supported": "supported", "not supported": "not-supported", "inconclusive": "inconclusive"}
+_STATUS = {"finished", "running", "failed"}
+
+
 def _esc(x) -> str:
-    return html.escape(str(x))
+    """Escape for HTML text and quoted attribute values (&, <, >, " and ')."""
+    return html.escape(str(x), quote=True)
+
+
+def _href(*parts: str) -> str:
+    """A relative link: every path segment percent-encoded, so that no name can become a
+    scheme (``javascript:``), a query or another folder."""
+    return _esc("/".join(quote(str(p), safe="") for p in parts))
 
 
 def _fmt(x) -> str:
@@ -45,8 +58,11 @@ def _duration(seconds) -> str:
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
-def _verdict(v: str) -> str:
-    return f'<span class="v {v.replace(" ", "-")}">{_esc(v)}</span>'
+def _verdict(v) -> str:
+    css = VERDICT_CLASSES.get(v) if isinstance(v, str) else None
+    if css is None:
+        return '<span class="v invalid">not a known verdict</span>'
+    return f'<span class="v {css}">{_esc(v)}</span>'
 
 
 def _table(rows: list[dict]) -> str:
@@ -85,8 +101,8 @@ def render_run(out_dir, title: str, config_doc: dict, result) -> Path:
     )
     tables = "".join(f"<h3>{_esc(name)}</h3>{_table(rows)}" for name, rows in result.tables.items())
     figures = "".join(
-        f'<figure><img src="figures/{_esc(files["png"])}" alt="{_esc(spec.title)}">'
-        f'<figcaption><b>{_esc(spec.title)}</b>. {_esc(spec.caption)} <a href="figures/{_esc(files["svg"])}">SVG</a></figcaption></figure>'
+        f'<figure><img src="{_href("figures", Path(files["png"]).name)}" alt="{_esc(spec.title)}">'
+        f'<figcaption><b>{_esc(spec.title)}</b>. {_esc(spec.caption)} <a href="{_href("figures", Path(files["svg"]).name)}">SVG</a></figcaption></figure>'
         for spec, files in figs
     )
     prov = config_doc.get("provenance", {})
@@ -118,30 +134,47 @@ def write_index(root) -> Path:
     """DIR/index.html listing every run folder under ``root`` with its verdicts."""
     root = Path(root)
     rows = ""
-    for run in sorted(p for p in root.iterdir() if (p / "metrics.json").exists()):
+    for run in sorted(p for p in root.iterdir() if p.is_dir() and (p / "config.json").exists()):
         try:
-            metrics = json.loads((run / "metrics.json").read_text())
             cfg = json.loads((run / "config.json").read_text())
-        except (OSError, json.JSONDecodeError):
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
             continue
+        if not isinstance(cfg, dict):
+            continue
+        status = cfg.get("status") if cfg.get("status") in _STATUS else "unknown"
+        metrics: dict = {}
+        if status == "finished":
+            try:
+                metrics = json.loads((run / "metrics.json").read_text())
+            except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+                status = "unknown"
+            if not isinstance(metrics, dict):
+                metrics, status = {}, "unknown"
+        claims = metrics.get("claims", [])
+        claims = claims if isinstance(claims, list) else []
         verdicts = "".join(
-            f"<li>{_verdict(c['verdict'])} "
+            f"<li>{_verdict(c.get('verdict'))} "
             + (f"<code>{_esc(c['id'])}</code> " if c.get("id") else "")
             + f"{_esc(c.get('claim', ''))}</li>"
-            for c in metrics.get("claims", [])
+            if isinstance(c, dict)
+            else f"<li>{_verdict(None)}</li>"
+            for c in claims
         )
         verdicts = f"<ul class='claims'>{verdicts}</ul>" if verdicts else "-"
-        total = cfg.get("timings_seconds", {}).get("total")
+        timings = cfg.get("timings_seconds")
+        total = timings.get("total") if isinstance(timings, dict) else None
+        title = _esc(cfg.get("title", run.name))
+        link = f"<a href='{_href(run.name, 'report.html')}'>{title}</a>" if status == "finished" else title
         rows += (
-            f"<tr><td><a href='{_esc(run.name)}/report.html'>{_esc(cfg.get('title', run.name))}</a></td>"
-            f"<td>{_esc(metrics.get('preset'))}</td><td>{verdicts}</td><td>{_esc(metrics.get('summary', ''))}</td>"
-            f"<td>{_duration(total)}</td></tr>"
+            f"<tr><td>{link}</td><td>{_esc(status)}</td>"
+            f"<td>{_esc(metrics.get('preset', (cfg.get('config') or {}).get('preset', '')))}</td><td>{verdicts}</td>"
+            f"<td>{_esc(metrics.get('summary', ''))}</td><td>{_duration(total if isinstance(total, float | int) else None)}</td></tr>"
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>deeprg runs</title><style>{_CSS}</style></head>
 <body><h1>deeprg: what the evidence says</h1>
 <p>Each run tests claims from the seed documents against exact results and classical RG.</p>
-<table><tr><th>Experiment</th><th>Preset</th><th>Claims and verdicts</th><th>Summary</th><th>Time</th></tr>{rows}</table>
+<table><tr><th>Experiment</th><th>Status</th><th>Preset</th><th>Claims and verdicts</th><th>Summary</th><th>Time</th></tr>{rows}</table>
 </body></html>
 """
     path = root / "index.html"

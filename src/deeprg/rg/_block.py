@@ -1,4 +1,4 @@
-"""Block-spin transforms of configurations (Kadanoff 1966; PHYSICS.md).
+"""Block-spin transforms of configurations (Kadanoff 1966, Physics 2:263).
 
 - ``majority``: the sign of the block sum; ties (even b) are broken at random, seeded, with
   an independent fair coin per tied block;

@@ -1,4 +1,4 @@
-"""Exact real-space RG of the Ising chain by decimation (seed 000, 1D chapter; PHYSICS.md).
+"""Exact real-space RG of the Ising chain by decimation (Kadanoff & Houghton 1975; Nelson & Fisher 1975, Ann. Phys. 91:226).
 
 Summing out b - 1 of every b spins of H = -K sum s_i s_{i+1} - h sum s_i maps the transfer matrix
 T (T_{ss'} = exp(K s s' + h (s + s')/2)) to T^b = z T(K', h'), which fixes

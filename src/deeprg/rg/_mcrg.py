@@ -1,4 +1,4 @@
-"""Swendsen's Monte Carlo renormalization group (PRL 42, 859 (1979); PHYSICS.md).
+"""Swendsen's Monte Carlo renormalization group (Swendsen 1979, Phys. Rev. Lett. 42:859).
 
 With H^{(n)} = -sum_alpha K^{(n)}_alpha S^{(n)}_alpha on the n-times blocked lattice, the
 linearised RG matrix T_{alpha beta} = dK^{(n)}_alpha / dK^{(n-1)}_beta solves F = G T with

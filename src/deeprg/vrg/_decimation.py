@@ -1,4 +1,4 @@
-"""Decimation of the Ising chain written as variational RG and as an RBM (seed 001, 1D example).
+"""Decimation of the Ising chain written as variational RG and as an RBM (Mehta & Schwab 2014, arXiv:1410.3831, 1D example).
 
 - ``decimation_operator``: T(v,h) = sum_j [J h_j v_{2j} - ln 2cosh J]. For every J,
   Tr_h e^T = 1 exactly (each factor sums to 1), so the RG is exact and Delta F = 0; as

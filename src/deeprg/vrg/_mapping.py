@@ -1,5 +1,5 @@
 """The Kadanoff variational RG <-> RBM mapping, computed exactly for small systems
-(Mehta & Schwab 2014, arXiv:1410.3831; seed 001; PHYSICS.md).
+(Mehta & Schwab 2014, arXiv:1410.3831; Kadanoff, Houghton & Yalabik 1976).
 
 Variational RG: e^{-H^RG(h)} = Tr_v e^{T(v,h) - H(v)}, exact (free energy preserved) iff
 Tr_h e^{T(v,h)} = 1 for every v. With an RBM, T(v,h) = -E(v,h) + H(v); then
