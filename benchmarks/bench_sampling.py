@@ -1,197 +1,344 @@
-"""Sampling benchmarks, side by side in one run (issue: Monte Carlo engine).
+"""Sampling benchmarks, side by side with mcising in one run (issue: the fastest correct path).
 
-Peers: mcising (PyPI, Rust core) and a plain numpy checkerboard Metropolis. Run:
+    .venv/bin/python benchmarks/bench_sampling.py [--quick] [--repeat 3] [--json out.json]
 
-    .venv/bin/python benchmarks/bench_sampling.py [--quick] [--json out.json]
+Sections (markdown tables with ratios):
 
-Prints markdown tables with ratios. Independent samples per second use one estimator for
-everyone: tau of |M| from deeprg.stats.integrated_time on each code's own time series
-(tau = 2 tau_int in Sokal's convention), so independent samples/s = measurements/s / tau.
+1. start-up of whole processes (import deeprg.sampling, a one-sample ``deeprg sample``, import
+   mcising, import torch), and whether torch was loaded;
+2. per-core kernel speed (one thread, in process): flips per nanosecond of scalar and
+   multi-spin-coded Metropolis against mcising's Metropolis, and the machine's memory bandwidth
+   (a numpy copy) against the traffic the multi-spin-coded kernel needs;
+3. whole processes, same sweeps: ``deeprg sample --algo metropolis --chains 1 --burn-in 0
+   --decorrelate D`` against mcising doing the same sweeps and storing the same configurations;
+4. whole processes, independent samples at K_c (L = 64, 128): the default ``deeprg sample``
+   (``--algo auto``) against mcising's Wolff and Swendsen-Wang, given the interval from an
+   untimed pilot and a burn-in of max(20 tau, 2000 single clusters or 200 SW sweeps). Independent samples = stored samples / max(1, tau), with
+   tau of |M| in stored samples from deeprg.stats.integrated_time for every code.
+
+Repeats are interleaved (deeprg, mcising, deeprg, ...) and the median is reported, so that a
+loaded machine slows both sides alike; CPU time (user + sys of the child) is reported as well.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 
+from deeprg.data import read_dataset
 from deeprg.exact import K_CRITICAL
 from deeprg.lattice import SquareLattice
-from deeprg.sampling import IsingSampler, generate_samples
+from deeprg.sampling import IsingSampler, Metropolis
 from deeprg.stats import integrated_time
 
 T_C = 1.0 / K_CRITICAL
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+DEEPRG = str(Path(PY).with_name("deeprg"))
 
 
-def numpy_checkerboard(L: int, K: float, n_sweeps: int, seed: int = 0):
-    """The plain-numpy peer: vectorised checkerboard Metropolis on one lattice."""
-    rng = np.random.default_rng(seed)
-    s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(L, L))
-    parity = np.indices((L, L)).sum(axis=0) % 2
-    masks = [parity == 0, parity == 1]
-    accept = {d: min(1.0, np.exp(-2.0 * K * d)) for d in (-4, -2, 0, 2, 4)}
-    table = np.array([accept[d] for d in (-4, -2, 0, 2, 4)])
-    mags = np.empty(n_sweeps)
-    for t in range(n_sweeps):
-        for mask in masks:
-            nb = np.roll(s, 1, 0) + np.roll(s, -1, 0) + np.roll(s, 1, 1) + np.roll(s, -1, 1)
-            p = table[(s * nb + 4) // 2]
-            flip = mask & (rng.random((L, L)) < p)
-            s = np.where(flip, -s, s)
-        mags[t] = s.sum()
-    return mags
-
-
-def timed(fn):
+def run_process(cmd: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child, stdout) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ})
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out.stdout
 
 
-def deeprg_rate(rule: str, L: int, n_steps: int, n_chains: int, threads: int):
-    numba.set_num_threads(threads)
-    sampler = IsingSampler(SquareLattice(L), K_CRITICAL, rule=rule, n_chains=n_chains)
-    state = sampler.burn_in(sampler.init_state(1), 200 if rule in ("wolff", "sw") else 2000)
-    (trace, _), dt = timed(lambda: sampler.trace(state, n_steps))
-    tau = integrated_time(np.abs(trace.magnetization)).tau
-    return {"updates_per_s": n_chains * n_steps / dt, "tau": tau, "seconds": dt}
-
-
-def mcising_rate(algo: str, L: int, n_steps: int):
-    from mcising import IsingSimulation
-
-    sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, algo)
-    sim.sweep(200 if algo != "metropolis" else 2000, temperature=T_C)
-    out, dt = timed(lambda: sim.production_sweeps(n_steps, 1, temperature=T_C, store_configs=False))
-    mags = np.asarray(out["magnetizations"], dtype=float)
-    tau = integrated_time(np.abs(mags)).tau
+def interleaved(cmds: dict[str, list[str]], repeat: int) -> dict[str, dict]:
+    """Run every command ``repeat`` times, interleaved; median wall and CPU time per command."""
+    walls = {k: [] for k in cmds}
+    cpus = {k: [] for k in cmds}
+    outs = {}
+    for _ in range(repeat):
+        for key, cmd in cmds.items():
+            w, c, o = run_process(cmd)
+            walls[key].append(w)
+            cpus[key].append(c)
+            outs[key] = o
     return {
-        "updates_per_s": n_steps / dt,
-        "tau": tau,
-        "seconds": dt,
-        "cluster_flips": out.get("n_cluster_flips"),
+        k: {"wall": float(np.median(walls[k])), "cpu": float(np.median(cpus[k])), "out": outs[k]}
+        for k in cmds
     }
 
 
-def flips_per_ns(quick: bool):
-    rows = []
-    for L in (64, 256):
-        sweeps = (200 if L == 64 else 20) // (2 if quick else 1)
-        numba.set_num_threads(1)
-        res = {}
-        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule="metropolis", n_chains=1)
-        st = s.burn_in(s.init_state(0), 5)
-        _, dt = timed(lambda: s.burn_in(st, sweeps))
-        res["deeprg metropolis (scalar, 1 core)"] = sweeps * L * L / dt / 1e9
-        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule="msc-metropolis", n_chains=64)
-        st = s.burn_in(s.init_state(0), 2)
-        _, dt = timed(lambda: s.burn_in(st, sweeps))
-        res["deeprg msc-metropolis (64 replicas, 1 core)"] = 64 * sweeps * L * L / dt / 1e9
-        numba.set_num_threads(2)
-        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule="msc-metropolis", n_chains=128)
-        st = s.burn_in(s.init_state(0), 2)
-        _, dt = timed(lambda: s.burn_in(st, sweeps))
-        res["deeprg msc-metropolis (128 replicas, 2 cores)"] = 128 * sweeps * L * L / dt / 1e9
-        from mcising import IsingSimulation
-
-        sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, "metropolis")
-        sim.sweep(5, temperature=T_C)
-        _, dt = timed(lambda: sim.sweep(sweeps, temperature=T_C))
-        res["mcising metropolis (1 core)"] = sweeps * L * L / dt / 1e9
-        np_sweeps = max(2, sweeps // 10)
-        _, dt = timed(lambda: numpy_checkerboard(L, K_CRITICAL, np_sweeps))
-        res["numpy checkerboard (1 core)"] = np_sweeps * L * L / dt / 1e9
-        rows.append((L, res))
-    return rows
-
-
-def independent_samples(quick: bool):
-    L = 64
-    f = 0.5 if quick else 1.0
-    res = {
-        "deeprg metropolis (1 chain, 1 core)": deeprg_rate("metropolis", L, int(40000 * f), 1, 1),
-        "deeprg msc-metropolis (64 replicas, 1 core)": deeprg_rate("msc-metropolis", L, int(3000 * f), 64, 1),
-        "deeprg msc-metropolis (128 replicas, 2 cores)": deeprg_rate(
-            "msc-metropolis", L, int(3000 * f), 128, 2
-        ),
-        "deeprg wolff (1 chain, 1 core)": deeprg_rate("wolff", L, int(8000 * f), 1, 1),
-        "deeprg wolff (2 chains, 2 cores)": deeprg_rate("wolff", L, int(8000 * f), 2, 2),
-        "deeprg sw (1 chain, 1 core)": deeprg_rate("sw", L, int(8000 * f), 1, 1),
-        "mcising metropolis": mcising_rate("metropolis", L, int(40000 * f)),
-        "mcising wolff (1 cluster per step)": mcising_rate("wolff", L, int(40000 * f)),
-        "mcising swendsen_wang": mcising_rate("swendsen_wang", L, int(8000 * f)),
+# ----------------------------------------------------------------------------- 1. start-up
+def startup(repeat: int, tmp: Path) -> dict:
+    cmds = {
+        "python -c 'import deeprg.sampling'": [
+            PY,
+            "-c",
+            "import sys, deeprg.sampling, deeprg.stats, deeprg.data; print('torch' in sys.modules)",
+        ],
+        "deeprg sample ising2d --L 8 --n 1 (whole command)": [
+            DEEPRG,
+            "sample",
+            "ising2d",
+            "--L",
+            "8",
+            "--K",
+            "0.3",
+            "--n",
+            "1",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp / "s.h5"),
+            "--quiet",
+        ],
+        "python -c 'import mcising'": [PY, "-c", "import mcising"],
+        "python -c 'import torch' (what deeprg no longer pays)": [PY, "-c", "import torch"],
     }
-    for r in res.values():
-        r["independent_per_s"] = r["updates_per_s"] / r["tau"]
+    res = interleaved(cmds, repeat)
+    res["torch_loaded_by_deeprg_sampling"] = (
+        res["python -c 'import deeprg.sampling'"]["out"].strip() == "True"
+    )
     return res
 
 
-def mehta_schwab_dataset(quick: bool):
-    numba.set_num_threads(2)
-    out = {}
-    for algo in ("metropolis", "sw", "wolff"):
-        gen, dt = timed(
-            lambda a=algo: generate_samples(
-                SquareLattice(40), 0.408, 20000 if not quick else 5000, algorithm=a, seed=1
+# ----------------------------------------------------------------------------- 2. per core
+def _best_rate(fn, flips: float, repeat: int) -> float:
+    """Flips per ns of CPU time (best of ``repeat``): on a loaded machine wall time measures the
+    other tenants, CPU time of the one thread measures the kernel."""
+    fn()
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return flips / best / 1e9
+
+
+def per_core(quick: bool, repeat: int) -> dict:
+    from mcising import IsingSimulation
+
+    numba.set_num_threads(1)
+    rows = {}
+    for L in (64, 256, 1024):
+        res = {}
+        budget = 2e7 if quick else 6e7  # attempted flips per timing
+        if L <= 256:
+            sweeps = max(2, int(budget / 4 / (L * L)))
+            for name, rule in (
+                ("deeprg metropolis (default: spatial multi-spin, 1 chain)", Metropolis()),
+                ("deeprg metropolis (scalar kernel, 1 chain)", Metropolis(spatial_multispin=False)),
+            ):
+                s = IsingSampler(SquareLattice(L), K_CRITICAL, rule=rule, n_chains=1)
+                st = s.burn_in(s.init_state(0), 5)
+                res[name] = _best_rate(lambda s=s, st=st: s.burn_in(st, sweeps), sweeps * L * L, repeat)
+            sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, "metropolis")
+            sim.sweep(5, temperature=T_C)
+            res["mcising metropolis"] = _best_rate(
+                lambda: sim.sweep(sweeps, temperature=T_C), sweeps * L * L, repeat
             )
+        sweeps = max(20, int(budget / (64 * L * L)))  # pack/unpack/measure cost ~ a sweep
+        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule="msc-metropolis", n_chains=64)
+        st = s.burn_in(s.init_state(0), 2)
+        res["deeprg msc-metropolis (64 replicas)"] = _best_rate(
+            lambda: s.burn_in(st, sweeps), 64 * sweeps * L * L, repeat
         )
-        out[algo] = {"seconds": dt, "thinning": gen.attrs["thinning"], "pilot_tau": gen.attrs["pilot_tau"]}
+        rows[L] = res
+    # memory bandwidth: a numpy copy of 256 MB (read + write)
+    a = np.ones(1 << 25, dtype=np.float64)
+    b = np.empty_like(a)
+    best = min(_timed(lambda: np.copyto(b, a)) for _ in range(max(3, repeat)))
+    rows["memory_bandwidth_GBps"] = 2 * a.nbytes / best / 1e9
+    return rows
+
+
+def _timed(fn) -> float:
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
+# ------------------------------------------------------------------ 3. same sweeps, whole processes
+def same_sweeps(quick: bool, repeat: int, tmp: Path) -> dict:
+    out = {}
+    for L, n, d in ((64, 400, 50), (256, 20 if quick else 40, 50)):
+        deeprg = [
+            DEEPRG, "sample", "ising2d", "--L", str(L), "--K", repr(K_CRITICAL), "--n", str(n),
+            "--algo", "metropolis", "--chains", "1", "--burn-in", "0", "--decorrelate", str(d),
+            "--seed", "1", "--out", str(tmp / "m.h5"), "--quiet",
+        ]  # fmt: skip
+        mc = [
+            PY,
+            str(HERE / "_mcising_job.py"),
+            "metropolis",
+            str(L),
+            repr(T_C),
+            str(n),
+            str(d),
+            "0",
+            str(tmp / "m.npy"),
+        ]
+        out[L] = {"n": n, "decorrelate": d, **interleaved({"deeprg": deeprg, "mcising": mc}, repeat)}
     return out
+
+
+# ------------------------------------------------- 4. independent samples at K_c, whole processes
+def _mcising_tau(algo: str, L: int, steps: int) -> float:
+    from mcising import IsingSimulation
+
+    sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, algo)
+    sim.sweep(2000 if algo == "wolff" else 300, temperature=T_C)
+    res = sim.production_sweeps(steps, 1, temperature=T_C, store_configs=False)
+    return integrated_time(np.abs(np.asarray(res["magnetizations"]))).tau
+
+
+def _tau_samples_h5(path) -> float:
+    ds = read_dataset(path)
+    m = np.abs(ds.configs.reshape(ds.n_samples, -1).mean(axis=1, dtype=np.float64))
+    groups = ds.by_chain()
+    length = min(len(g) for g in groups)
+    if length < 2:
+        return 1.0
+    return integrated_time(np.stack([m[g[:length]] for g in groups])).tau
+
+
+def independent(quick: bool, repeat: int, tmp: Path) -> dict:
+    out = {}
+    for L, n in ((64, 2000 if quick else 5000), (128, 500 if quick else 2000)):
+        cmds = {
+            "deeprg sample (default: --algo auto)": [
+                DEEPRG, "sample", "ising2d", "--L", str(L), "--K", repr(K_CRITICAL), "--n", str(n),
+                "--seed", "1", "--out", str(tmp / "a.h5"), "--quiet", "--json",
+            ],
+        }  # fmt: skip
+        taus = {}
+        for algo, steps in (("wolff", 20000), ("swendsen_wang", 4000)):
+            tau = _mcising_tau(algo, L, steps // (2 if quick else 1))
+            taus[algo] = tau
+            cmds[f"mcising {algo} (interval ceil(tau) = {math.ceil(tau)})"] = [
+                PY, str(HERE / "_mcising_job.py"), algo, str(L), repr(T_C), str(n), str(math.ceil(tau)),
+                str(max(math.ceil(20 * tau), 2000 if algo == "wolff" else 200)), str(tmp / f"{algo}.npy"),
+            ]  # fmt: skip
+        res = interleaved(cmds, repeat)
+        for key, r in res.items():
+            if key.startswith("deeprg"):
+                info = json.loads(r["out"])
+                r["algorithm"] = info["algorithm"]
+                r["tau_samples"] = _tau_samples_h5(tmp / "a.h5")
+            else:
+                mags = np.abs(np.asarray(json.loads(r["out"])["magnetizations"]))
+                r["tau_samples"] = integrated_time(mags).tau
+            r["independent"] = n / max(1.0, r["tau_samples"])
+            r["independent_per_s"] = r["independent"] / r["wall"]
+            r["independent_per_cpu_s"] = r["independent"] / r["cpu"]
+            r.pop("out")
+        out[L] = {"n": n, "pilot_tau": taus, **res}
+    return out
+
+
+def _fmt_startup(res: dict) -> None:
+    print("## 1. Start-up, whole processes (median wall and CPU seconds)\n")
+    print("| command | wall [s] | CPU [s] |")
+    print("|---|---|---|")
+    for key, r in res.items():
+        if isinstance(r, dict):
+            print(f"| {key} | {r['wall']:.2f} | {r['cpu']:.2f} |")
+    print(
+        f"\ntorch loaded by `import deeprg.sampling, deeprg.stats, deeprg.data`: {res['torch_loaded_by_deeprg_sampling']}\n"
+    )
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="1,2,3,4", help="comma-separated sections")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    only = set(args.only.split(","))
     meta = {
         "machine": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
         "numba": numba.__version__,
+        "repeat": args.repeat,
     }
     print(f"# Sampling benchmarks ({meta})\n")
-
-    rows = flips_per_ns(args.quick)
-    print("## Metropolis flips per nanosecond at K_c\n")
-    print("| implementation | L = 64 | L = 256 | ratio to mcising (L=64, L=256) |")
-    print("|---|---|---|---|")
-    names = list(rows[0][1])
-    for name in names:
-        a, b = rows[0][1][name], rows[1][1][name]
-        ra = a / rows[0][1]["mcising metropolis (1 core)"]
-        rb = b / rows[1][1]["mcising metropolis (1 core)"]
-        print(f"| {name} | {a:.3f} | {b:.3f} | {ra:.2f}x, {rb:.2f}x |")
-
-    ind = independent_samples(args.quick)
-    best_peer = max(v["independent_per_s"] for k, v in ind.items() if k.startswith("mcising"))
-    print("\n## Independent samples per second at K_c, L = 64 (rate / tau(|M|))\n")
-    print("| implementation | updates/s | tau(|M|) [updates] | independent/s | ratio to best mcising |")
-    print("|---|---|---|---|---|")
-    for name, r in ind.items():
-        print(
-            f"| {name} | {r['updates_per_s']:.4g} | {r['tau']:.3g} | {r['independent_per_s']:.4g} | "
-            f"{r['independent_per_s'] / best_peer:.2f}x |"
-        )
-
-    ms = mehta_schwab_dataset(args.quick)
-    print("\n## Mehta-Schwab dataset: 20,000 decorrelated 40x40 configurations at K = 0.408, 2 cores\n")
-    print("| algorithm | wall time [s] | thinning | pilot tau |")
-    print("|---|---|---|---|")
-    for algo, r in ms.items():
-        print(f"| {algo} | {r['seconds']:.1f} | {r['thinning']} | {r['pilot_tau']:.3g} |")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(
-                {"meta": meta, "flips_per_ns": rows, "independent": ind, "mehta_schwab": ms},
-                fh,
-                indent=2,
-                default=str,
+    results = {"meta": meta}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        if "1" in only:
+            results["startup"] = startup(args.repeat, tmp)
+            _fmt_startup(results["startup"])
+        if "2" in only:
+            rows = results["per_core"] = per_core(args.quick, args.repeat)
+            print("## 2. Per-core flips per nanosecond of CPU time at K_c (one thread, best of repeats)\n")
+            print("| implementation | L = 64 | L = 256 | L = 1024 |")
+            print("|---|---|---|---|")
+            for name in (
+                "deeprg metropolis (default: spatial multi-spin, 1 chain)",
+                "deeprg metropolis (scalar kernel, 1 chain)",
+                "mcising metropolis",
+                "deeprg msc-metropolis (64 replicas)",
+            ):
+                cells = [f"{rows[L][name]:.3f}" if name in rows[L] else "-" for L in (64, 256, 1024)]
+                print(f"| {name} | {' | '.join(cells)} |")
+            for L in (64, 256):
+                r = rows[L]
+                mc = r["mcising metropolis"]
+                print(
+                    f"\nL = {L}: deeprg metropolis / mcising = "
+                    f"{r['deeprg metropolis (default: spatial multi-spin, 1 chain)'] / mc:.2f}x "
+                    f"(scalar kernel {r['deeprg metropolis (scalar kernel, 1 chain)'] / mc:.2f}x), "
+                    f"msc / mcising = {r['deeprg msc-metropolis (64 replicas)'] / mc:.1f}x"
+                )
+            print(
+                f"\nmemory bandwidth (numpy copy, read + write): {rows['memory_bandwidth_GBps']:.1f} GB/s\n"
             )
+        if "3" in only:
+            res = results["same_sweeps"] = same_sweeps(args.quick, args.repeat, tmp)
+            print("## 3. Same sweeps, whole processes (Metropolis at K_c, one chain, no burn-in)\n")
+            print(
+                "| L | samples x sweeps apart | deeprg wall / CPU [s] | mcising wall / CPU [s] | ratio (wall, CPU) |"
+            )
+            print("|---|---|---|---|---|")
+            for L, r in res.items():
+                a, b = r["deeprg"], r["mcising"]
+                print(
+                    f"| {L} | {r['n']} x {r['decorrelate']} | {a['wall']:.2f} / {a['cpu']:.2f} | "
+                    f"{b['wall']:.2f} / {b['cpu']:.2f} | {b['wall'] / a['wall']:.2f}x, {b['cpu'] / a['cpu']:.2f}x |"
+                )
+            print()
+        if "4" in only:
+            res = results["independent"] = independent(args.quick, args.repeat, tmp)
+            print("## 4. Independent samples at K_c, whole processes\n")
+            print(
+                "| L | command | wall [s] | CPU [s] | tau [samples] | independent | per wall s | per CPU s | ratio to best mcising (wall, CPU) |"
+            )
+            print("|---|---|---|---|---|---|---|---|---|")
+            for L, r in res.items():
+                rows = {k: v for k, v in r.items() if isinstance(v, dict) and "wall" in v}
+                best_w = max(v["independent_per_s"] for k, v in rows.items() if k.startswith("mcising"))
+                best_c = max(v["independent_per_cpu_s"] for k, v in rows.items() if k.startswith("mcising"))
+                for k, v in rows.items():
+                    name = k + (f" -> {v['algorithm']}" if "algorithm" in v else "")
+                    print(
+                        f"| {L} | {name} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['tau_samples']:.2f} | "
+                        f"{v['independent']:.0f} | {v['independent_per_s']:.0f} | {v['independent_per_cpu_s']:.0f} | "
+                        f"{v['independent_per_s'] / best_w:.2f}x, {v['independent_per_cpu_s'] / best_c:.2f}x |"
+                    )
+            print()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,12 @@ def test_estimate_verdict_reaches_every_outcome():
     assert estimate_verdict(float("nan"), 0.01, 1.0, **kw)[0] == "inconclusive"
     assert estimate_verdict(1.0, None, 1.0, **kw)[0] == "inconclusive"
     assert {estimate_verdict(v, e, 1.0, **kw)[0] for v, e in ((1, 0.01), (2, 0.01), (1, 1))} == set(VERDICTS)
+    # an exponent from a collapse that does not collapse (quality >> 1) decides nothing
+    q = {"max_quality": 3.0}
+    assert estimate_verdict(1.02, 0.01, 1.0, quality=0.8, **q, **kw)[0] == "supported"
+    assert estimate_verdict(1.2, 0.01, 1.0, quality=0.8, **q, **kw)[0] == "not supported"
+    assert estimate_verdict(1.02, 0.01, 1.0, quality=12.0, **q, **kw)[0] == "inconclusive"
+    assert estimate_verdict(1.2, 0.01, 1.0, quality=float("nan"), **q, **kw)[0] == "inconclusive"
 
 
 def test_binder_crossing_of_constructed_curves():

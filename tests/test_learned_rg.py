@@ -183,6 +183,9 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exponent_verdict(0.98, 0.01, 1.95, 0.002)[0] == "not supported"
     assert exponent_verdict(-0.3, 0.66, 1.86, 0.22)[0] == "inconclusive"
     assert exponent_verdict(float("nan"), 0.01, 1.88, 0.002)[0] == "inconclusive"
+    # an error larger than the tolerance does not resolve the exponent (both were 'supported')
+    assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
+    assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
 
     assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.01)[0] == "supported"
     assert scale_invariance_verdict(0.546, 0.003, 0.613, 0.002, 0.01)[0] == "not supported"
@@ -194,6 +197,10 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert coupling_flow_verdict([0.19, 0.18, 0.04], [0.01] * 3, classical)[0] == "not supported"
     assert coupling_flow_verdict([0.19, 0.18, 0.04], [0.5] * 3, classical)[0] == "inconclusive"
     assert coupling_flow_verdict([0.3] * 3, [0.01] * 3, {"majority": [0.3] * 3})[0] == "inconclusive"
+    # one coupling not resolved (error 0.2 > its classical spread 0.027): 'inside' says nothing
+    assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "inconclusive"
+    # one coupling clearly outside while another is unresolved: the claim fails
+    assert coupling_flow_verdict([0.19, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "not supported"
 
     assert rsmi_verdict(0.997, 0.42, 0.0004)[0] == "supported"
     assert rsmi_verdict(0.40, 0.42, 0.0004)[0] == "not supported"
@@ -233,6 +240,14 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert max_specific_heat_verdict(2.4, 2.36)[0] == "supported"
     assert max_specific_heat_verdict(3.8, 2.36)[0] == "not supported"
     assert max_specific_heat_verdict(float("nan"), 2.36)[0] == "inconclusive"
+    # an unconverged flow has no end point yet: inconclusive, not a verdict on the claim
+    assert max_specific_heat_verdict(2.4, 2.36, converged=False)[0] == "inconclusive"
+    assert max_specific_heat_verdict(3.8, 2.36, converged=False)[0] == "inconclusive"
+    unconverged = {"a": {"energy": 2.1}, "b": {"energy": 2.7}}
+    assert distribution_dependence_verdict(unconverged, converged=False)[0] == "inconclusive"
+    # means that agree while the training seeds disagree are no evidence of agreement
+    agree = {"a": {"energy": 2.1}, "b": {"energy": 2.15}}
+    assert distribution_dependence_verdict(agree, error=0.3)[0] == "inconclusive"
 
 
 def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decimation():
@@ -254,6 +269,17 @@ def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decima
     shuffled = {(0, 2): -0.4, (1, 2): 0.4, (1, 3): -0.4, (0, 3): 0.4}
     assert hidden_chain_distance(ring, 4, 0.4) == hidden_chain_distance(shuffled, 4, 0.4) == (0.0, 0.0)
     assert hidden_chain_distance({(0, 1): 0.4, (0, 1, 2): 0.2}, 4, 0.4)[1] == 0.2
+    # the right values on the wrong graph (a triangle with a pendant) are not the ring
+    wrong_graph = {(0, 1): 0.4, (1, 2): 0.4, (0, 2): 0.4, (2, 3): 0.4}
+    assert hidden_chain_distance(wrong_graph, 4, 0.4)[0] == pytest.approx(0.4)
+    ring6 = {(j, (j + 1) % 6) if j < 5 else (0, 5): 0.3 for j in range(6)}
+    two_triangles = {(0, 1): 0.3, (1, 2): 0.3, (0, 2): 0.3, (3, 4): 0.3, (4, 5): 0.3, (3, 5): 0.3}
+    assert hidden_chain_distance(ring6, 6, 0.3) == (0.0, 0.0)
+    assert hidden_chain_distance(two_triangles, 6, 0.3)[0] == pytest.approx(0.3)
+    # N = 4: two hidden spins joined by both ring bonds (coupling 2 K'); this used to raise
+    m = decimation_operator(4, 0.5)
+    pair, other = hidden_chain_distance(m.renormalized_couplings(), 2, exact_k_prime(0.5))
+    assert pair < 1e-10 and other < 1e-10
     assert learned_decimation_verdict(0.013, 0.07, 0.04)[0] == "not supported"
     assert learned_decimation_verdict(0.001, 0.2, 0.0)[0] == "not supported"
     assert learned_decimation_verdict(float("nan"), 0.0, 0.0)[0] == "inconclusive"
@@ -281,3 +307,26 @@ def test_presets_are_valid(name):
     assert name in REGISTRY
     for config in experiment_module(name).PRESETS.values():
         config.validate()
+
+
+def test_pl_errors_need_chain_major_blocks():
+    """Pseudo-likelihood sandwich errors over sample blocks: with correlated chains stored
+    time-major every block holds every chain and the error collapses; chain-major blocks give
+    the error of the independent chains (the order learned-rg's exact-coupling check uses)."""
+    from deeprg.experiments.learned_rg import _pl_all_terms
+
+    rng = np.random.default_rng(0)
+    chains, copies = 400, 10
+    # independent pairs with coupling atanh(0.3), each repeated `copies` times (a frozen chain)
+    s0 = rng.choice([-1, 1], size=chains)
+    s1 = np.where(rng.random(chains) < 0.65, s0, -s0)
+    independent = np.stack([s0, s1], axis=1).astype(np.int8)
+    time_major = np.tile(independent, (copies, 1))  # step after step, all chains each step
+    chain_major = np.repeat(independent, copies, axis=0)
+    _, K_ind, e_ind = _pl_all_terms(independent)
+    _, K_tm, e_tm = _pl_all_terms(time_major)
+    _, K_cm, e_cm = _pl_all_terms(chain_major)
+    assert np.allclose(K_tm, K_ind) and np.allclose(K_cm, K_ind)
+    pair = 2  # terms: (0,), (1,), (0, 1)
+    assert e_tm[pair] < 0.5 * e_ind[pair]  # time-major blocks hide the correlation
+    assert 0.7 < e_cm[pair] / e_ind[pair] < 1.4  # chain-major blocks see it

@@ -243,3 +243,111 @@ def test_exact_sampler_matches_the_distribution():
     counts = np.bincount(state_index(configs), minlength=64)
     assert stats.chisquare(counts, probs * 20000).pvalue > 1e-4
     np.testing.assert_array_equal(configs, sampler.sample(20000, seed=1))
+
+
+@pytest.mark.parametrize(
+    "lattice,K,h,expected",
+    [
+        (SquareLattice(4), 0.3, 0.0, "msc-metropolis"),
+        (SquareLattice(4), K_CRITICAL, 0.0, "wolff"),
+        (SquareLattice(4), 0.6, 0.0, "wolff"),
+        (SquareLattice(4), 0.3, 0.2, "metropolis"),
+        (SquareLattice(3), 0.3, 0.0, "metropolis"),
+        (Chain(12), 1.0, 0.0, "wolff"),
+        (Chain(12), 0.4, 0.0, "metropolis"),
+    ],
+    ids=str,
+)
+def test_every_automatic_choice_samples_the_exact_distribution(lattice, K, h, expected):
+    from deeprg.sampling import choose_algorithm
+    from deeprg.sampling._validate import chi_square_of_samples
+
+    assert choose_algorithm(lattice, K, h, 2000).algorithm == expected
+    g = generate_samples(lattice, K, 2000, h=h, seed=3)
+    assert g.attrs["algorithm"] == expected and g.attrs["algorithm_requested"] == "auto"
+    assert g.attrs["algorithm_reason"] and g.attrs["independent"] is True and g.attrs["warning"] == ""
+    assert chi_square_of_samples(g.configs, lattice, K, h, what="energy") > ALPHA
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 33, 65])
+def test_any_number_of_samples(n):
+    for algo in ("auto", "metropolis"):
+        g = generate_samples(SquareLattice(6), 0.3, n, algorithm=algo, seed=1)
+        assert g.configs.shape == (n, 6, 6) and g.chain.shape == (n,)
+
+
+def test_an_unreliable_pilot_is_reported_not_hidden():
+    """A tiny production run caps the pilot; the samples are then not called independent."""
+    g = generate_samples(SquareLattice(24), K_CRITICAL, 4, algorithm="metropolis", seed=2)
+    assert g.attrs["pilot_reliable"] is False and g.attrs["independent"] is False
+    assert "not make samples independent" in g.attrs["warning"]
+    g = generate_samples(SquareLattice(8), 0.4, 800, algorithm="metropolis", seed=2, decorrelate=1)
+    assert g.attrs["independent"] is False and "correlated" in g.attrs["warning"]
+
+
+def test_multi_spin_coding_on_odd_tori_uses_the_table_kernel():
+    sampler = IsingSampler(SquareLattice(3), 0.3, rule="msc-metropolis", n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=300, thin=10, seeds=(0, 1)).combined_p > ALPHA
+
+
+@pytest.mark.parametrize("lattice", [SquareLattice(4), SquareLattice(2, 4), SquareLattice(2, 6)], ids=str)
+@pytest.mark.parametrize("spatial", [True, False])
+def test_spatial_multispin_and_scalar_metropolis_against_enumeration(lattice, spatial):
+    """h = 0 on even tori runs the spatial multi-spin kernel (strips of sites in one word)."""
+    rule = Metropolis(spatial_multispin=spatial)
+    sampler = IsingSampler(lattice, K_CRITICAL, rule=rule, n_chains=64)
+    assert chi_square_test(sampler, what="energy", n_samples=300, thin=20).combined_p > ALPHA
+    sampler = IsingSampler(lattice, 0.3, rule=rule, n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=300, thin=10, seeds=(0, 1)).combined_p > ALPHA
+
+
+def test_strip_width():
+    from deeprg.sampling._msc import strip_width
+
+    assert [strip_width(m) for m in (2, 4, 64, 128, 256, 1024, 6)] == [2, 2, 2, 2, 4, 16, 2]
+    assert strip_width(3) == 0
+
+
+def test_cpu_paths_import_no_torch():
+    """Start-up: torch costs ~2 s to import; CPU sampling, stats, data and the CLI never load it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, deeprg.sampling, deeprg.stats, deeprg.data, deeprg.cli.sample, deeprg.exact; "
+        "print(sorted(m for m in ('torch', 'scipy.special', 'scipy.integrate') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_cli_default_algorithm_says_what_it_chose(tmp_path, capsys):
+    import json
+
+    from deeprg.cli import main
+    from deeprg.data import read_dataset
+
+    out = tmp_path / "a.h5"
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "sample",
+                "ising2d",
+                "--L",
+                "8",
+                "--K",
+                "0.3",
+                "--n",
+                "3",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+    summary = json.loads(capsys.readouterr().out)
+    assert info.value.code == 0 and summary["algorithm"] == "msc-metropolis" and summary["n_samples"] == 3
+    assert "multi-spin" in summary["algorithm_reason"]
+    attrs = read_dataset(out).attrs
+    assert attrs["algorithm_requested"] == "auto" and attrs["warning"] == "" and attrs["independent"]

@@ -1,5 +1,7 @@
 """Every verdict rule of the hopfield and convolution experiments reaches every outcome."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,9 @@ def test_overlap_verdict():
         )
         == ALL
     )
+    # an error too large to resolve the overlap (was 'supported' through 2 sigma + 0.01)
+    assert verdict_overlap(0.90, 0.1, 30)[0] == "inconclusive"
+    assert verdict_overlap(0.97, np.nan, 30)[0] == "inconclusive"
 
 
 def test_spurious_verdict():
@@ -76,6 +81,10 @@ def test_rbm_verdict():
     assert (
         verdict_rbm([0.3, 0.4, 0.5], [0.05, 0.1, 0.1], e, [0.2, 0.5, 1.0])[0] == "inconclusive"
     )  # not stored
+    # no spurious memories in the Hopfield network to avoid (was 'not supported')
+    assert verdict_rbm([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], e, stored)[0] == "inconclusive"
+    # errors too large to see the Hopfield network's spurious rate (was 'not supported')
+    assert verdict_rbm([0.3, 0.4, 0.5], [0.1, 0.2, 0.3], [0.3] * 3, stored)[0] == "inconclusive"
 
 
 def test_equivalence_verdict():
@@ -98,6 +107,9 @@ def test_weight_sharing_verdict():
     assert verdict_weight_sharing(0.001, 0.002, 0.0, 0.01)[0] == "inconclusive"  # control cannot say no
     assert verdict_weight_sharing(np.nan, 0.002, -0.1, 0.01)[0] == "inconclusive"
     assert verdict_weight_sharing(0.001, 0.002, -0.1, 0.01, max_control_loss=0.001)[0] == "inconclusive"
+    # a large seed error: no detected loss is not evidence of no loss (was 'supported')
+    assert verdict_weight_sharing(0.0, 0.05, -0.1, 0.01)[0] == "inconclusive"
+    assert verdict_weight_sharing(-0.004, 0.002, -0.1, 0.01)[0] == "inconclusive"  # straddles -tol
 
 
 def test_symmetrization_gap_is_zero_without_permutation():
@@ -122,3 +134,21 @@ def test_configs_validate(name, overrides, key):
         resolve_config(name, "quick", overrides=overrides)
     assert err.value.key == key
     assert resolve_config(name, "paper").preset == "paper"
+
+
+def test_overlap_error_is_over_pattern_sets():
+    """Trials of one network are not independent: the error of the retrieval overlap comes from
+    the spread between pattern sets (one network each), not from the trials pooled."""
+    from deeprg.experiments.hopfield import _cluster_error
+
+    # two networks, each with 50 identical trials: pooled trials would give an error ~0.001
+    r = np.array([[0.95] * 50, [0.99] * 50])
+    e = _cluster_error(r)
+    assert e == pytest.approx(0.02, rel=1e-9)  # the standard error of the two set means
+    # independent trials in every set: the cluster error agrees with the naive one
+    rng = np.random.default_rng(0)
+    r = rng.normal(0.97, 0.01, size=(40, 25))
+    naive = r.std(ddof=1) / math.sqrt(r.size)
+    assert 0.7 < _cluster_error(r) / naive < 1.3
+    # NaN (non-retrieving) trials are left out; one set with trials is not enough
+    assert _cluster_error(np.array([[0.9, np.nan], [np.nan, np.nan]])) is None

@@ -18,7 +18,9 @@ from deeprg.cli._common import (
 )
 from deeprg.cli._progress import _progress
 
-ALGOS = click.Choice(["metropolis", "heatbath", "wolff", "sw"], case_sensitive=False)
+ALGOS = click.Choice(
+    ["auto", "metropolis", "heatbath", "wolff", "sw", "msc-metropolis"], case_sensitive=False
+)
 
 
 def _int_or_auto(value: str, option: str, minimum: int):
@@ -37,12 +39,24 @@ def _sample_options(func):
     options = [
         temperature_option(help_K="Coupling K = beta J (> 0).", kind=COUPLING),
         click.option("--n", "n", type=int, required=True, help="Number of configurations to store."),
-        click.option("--algo", type=ALGOS, default="metropolis", show_default=True, help="Update rule."),
+        click.option(
+            "--algo",
+            type=ALGOS,
+            default="auto",
+            show_default=True,
+            help="Update rule; 'auto' picks the fastest correct one and says why "
+            "(Wolff near and below K_c, multi-spin-coded Metropolis above, Metropolis with a field).",
+        ),
         click.option(
             "--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h (metropolis, heatbath)."
         ),
         click.option("--seed", type=int, default=None, help="Seed (default: drawn and recorded)."),
-        click.option("--chains", type=int, default=None, help="Independent chains (default min(n, 32))."),
+        click.option(
+            "--chains",
+            type=int,
+            default=None,
+            help="Independent chains (default: max(4, threads); 64 per thread for msc-metropolis).",
+        ),
         click.option(
             "--burn-in", "burn_in", default="auto", show_default=True, help="Updates per chain, or 'auto'."
         ),
@@ -76,7 +90,7 @@ def _precheck(n_sites: int, opts: dict) -> None:
 def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, device, out, quiet, as_json):
     from deeprg.data import write_dataset
     from deeprg.sampling import generate_samples
-    from deeprg.stats import ising_observables
+    from deeprg.stats import chain_observables
 
     if K <= 0:
         raise bad_input(f"--K must be > 0, got {K}")
@@ -107,18 +121,25 @@ def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, de
             progress=report,
             device=device,
         )
-    obs = ising_observables(gen.bond_sum, gen.magnetization, lattice.n_sites, K, h)
+    obs = (
+        chain_observables(gen.bond_sum, gen.magnetization, gen.chain, lattice.n_sites, K, h)
+        if n >= 2
+        else None
+    )
     attrs = {**gen.attrs, "observables": obs}
     write_dataset(out, gen.configs, attrs, chain=gen.chain)
+    keys = ("algorithm", "algorithm_reason", "seed", "n_chains", "thinning", "thermalized", "independent")
     summary = {
         "out": str(out),
         "n_samples": int(gen.configs.shape[0]),
         "shape": list(gen.configs.shape[1:]),
-        **{k: gen.attrs[k] for k in ("algorithm", "seed", "n_chains", "thinning", "thermalized")},
+        **{k: gen.attrs[k] for k in keys},
         "tau_int_abs_magnetization": gen.attrs["tau_int_abs_magnetization"],
-        "energy_per_site": obs["energy_per_site"],
-        "abs_magnetization": obs["abs_magnetization"],
+        "energy_per_site": obs["energy_per_site"] if obs else None,
+        "abs_magnetization": obs["abs_magnetization"] if obs else None,
     }
+    if gen.attrs["warning"]:
+        summary["warning"] = gen.attrs["warning"]
     emit(summary, as_json)
 
 

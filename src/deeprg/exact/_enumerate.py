@@ -12,7 +12,6 @@ from functools import cached_property
 
 import numba
 import numpy as np
-from scipy.special import logsumexp
 
 from deeprg.errors import InputError, TooLargeError
 from deeprg.models import SpinHamiltonian
@@ -110,11 +109,15 @@ class Enumeration:
 
     def log_z(self, beta: float = 1.0) -> float:
         """ln sum_s exp(-beta H(s)), in float64 with logsumexp."""
+        from scipy.special import logsumexp  # lazy: scipy.special costs 0.4 s of start-up
+
         return float(logsumexp(-check_finite(beta, "beta") * self.energies))
 
     def probabilities(self, beta: float = 1.0) -> np.ndarray:
         """Boltzmann probabilities, float64 array (2^n,)."""
         a = -beta * self.energies
+        from scipy.special import logsumexp
+
         return np.exp(a - logsumexp(a))
 
     def moments(self, beta: float = 1.0) -> dict[str, float]:

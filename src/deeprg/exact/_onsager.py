@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import integrate, special
-
 from deeprg.exact._thermo import Thermo
 from deeprg.utils import check_positive
 
@@ -33,6 +31,8 @@ def onsager_log_z_per_site(K: float) -> float:
         return math.log((a + math.sqrt(max(a * a - b * b, 0.0))) / 2.0)
 
     # The integrand has a log singularity at t = 0 when K = K_c; quad handles it with points.
+    from scipy import integrate  # lazy: scipy costs 0.5 s of start-up
+
     val, _ = integrate.quad(inner, 0.0, math.pi, epsabs=1e-14, epsrel=1e-13, limit=400)
     return math.log(2.0) + val / (2.0 * math.pi)
 
@@ -46,6 +46,8 @@ def onsager_energy_per_site(K: float) -> float:
     K = check_positive(K, "K")
     k = _k_modulus(K)
     t2 = math.tanh(2 * K) ** 2
+    from scipy import special
+
     k1 = float(special.ellipk(k * k)) if k < 1 else math.inf
     if not math.isfinite(k1):  # at K_c the log singularity is multiplied by (2 tanh^2 2K - 1) = 0
         return -math.sqrt(2.0)
@@ -59,6 +61,8 @@ def onsager_specific_heat_per_site(K: float) -> float:
     if k >= 1.0:
         return math.inf
     t2 = math.tanh(2 * K) ** 2
+    from scipy import special
+
     k1, e1 = float(special.ellipk(k * k)), float(special.ellipe(k * k))
     pref = (4.0 / math.pi) * (K / math.tanh(2 * K)) ** 2
     return pref * (k1 - e1 - (1.0 - t2) * (math.pi / 2.0 + (2.0 * t2 - 1.0) * k1))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from deeprg.errors import InputError
 from deeprg.exact._thermo import Thermo
@@ -24,6 +23,8 @@ from deeprg.utils import check_finite, check_int, check_positive
 
 
 def _eigen(K, h):
+    import torch  # lazy: CPU sampling paths never load torch
+
     root = torch.sqrt(torch.exp(2 * K) * torch.sinh(h) ** 2 + torch.exp(-2 * K))
     lp = torch.exp(K) * torch.cosh(h) + root
     lm = torch.exp(K) * torch.cosh(h) - root
@@ -31,6 +32,8 @@ def _eigen(K, h):
 
 
 def _log_z(n: int | None, K, h, periodic: bool):
+    import torch
+
     lp, lm = _eigen(K, h)
     if n is None:
         return torch.log(lp)
@@ -48,6 +51,8 @@ def _log_z(n: int | None, K, h, periodic: bool):
 
 
 def _derivatives(n, K: float, h: float, periodic: bool):
+    import torch
+
     Kt = torch.tensor(K, dtype=torch.float64, requires_grad=True)
     ht = torch.tensor(h, dtype=torch.float64, requires_grad=True)
     lz = _log_z(n, Kt, ht, periodic)
@@ -72,6 +77,8 @@ def _check_chain(n, K, h, *, allow_infinite: bool):
 
 def chain_log_z(n: int | None, K: float, h: float = 0.0, *, periodic: bool = True) -> float:
     """ln Z of the Ising chain of ``n`` spins (``n=None``: ln lambda_+, the per-site limit)."""
+    import torch
+
     n, K, h = _check_chain(n, K, h, allow_infinite=True)
     with torch.no_grad():
         return float(

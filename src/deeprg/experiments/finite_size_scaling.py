@@ -63,6 +63,7 @@ class Config(ExperimentConfig):
     kc_resolution: float = 0.005
     exponent_allowance: float = 0.05
     exponent_resolution: float = 0.2
+    max_collapse_quality: float = 3.0
 
     def validate(self):
         super().validate()
@@ -93,6 +94,7 @@ class Config(ExperimentConfig):
         )
         for key in ("kc_allowance", "kc_resolution", "exponent_allowance", "exponent_resolution"):
             self._require(key, getattr(self, key) >= 0, ">= 0")
+        self._require("max_collapse_quality", self.max_collapse_quality > 0, "> 0")
 
 
 PRESETS = {
@@ -114,15 +116,34 @@ PRESETS = {
 
 
 # --------------------------------------------------------------------------------- verdicts
-def estimate_verdict(value, error, exact: float, *, allowance: float, resolution: float) -> tuple[str, str]:
+def estimate_verdict(
+    value,
+    error,
+    exact: float,
+    *,
+    allowance: float,
+    resolution: float,
+    quality: float | None = None,
+    max_quality: float | None = None,
+) -> tuple[str, str]:
     """Judge an estimate ``value +- error`` of an exact value.
 
-    Returns (verdict, reason): 'inconclusive' when there is no finite estimate or error, or the
-    error exceeds ``resolution``; 'supported' when |value - exact| <= 3 error + allowance;
-    'not supported' otherwise.
+    Returns (verdict, reason): 'inconclusive' when there is no finite estimate or error, the
+    error exceeds ``resolution``, or (for an estimate from a collapse, when ``max_quality`` is
+    given) the collapse quality is not finite or exceeds ``max_quality``: the curves do not
+    collapse within their errors, so the leading scaling form does not describe the data
+    (corrections to scaling, or errors that are too small) and its exponent decides nothing;
+    'supported' when |value - exact| <= 3 error + allowance; 'not supported' otherwise.
     """
     if value is None or error is None or not (math.isfinite(value) and math.isfinite(error)):
         return "inconclusive", "no estimate: the curves did not cross or collapse within the coupling range"
+    if max_quality is not None and (quality is None or not quality <= max_quality):
+        return (
+            "inconclusive",
+            f"the collapse quality {'missing' if quality is None else f'{quality:.3g}'} is not <= {max_quality:g}: "
+            "the curves do not collapse within "
+            "their errors (corrections to scaling?), so the fitted exponent decides nothing",
+        )
     if error > resolution:
         return (
             "inconclusive",
@@ -507,6 +528,8 @@ def run(config: Config, ctx: RunContext) -> Result:
         NU_EXACT,
         allowance=config.exponent_allowance,
         resolution=config.exponent_resolution,
+        quality=_f(a["binder_quality"]),
+        max_quality=config.max_collapse_quality,
     )
     res.claims.append(
         Claim(
@@ -526,6 +549,8 @@ def run(config: Config, ctx: RunContext) -> Result:
         GAMMA_OVER_NU_EXACT,
         allowance=config.exponent_allowance,
         resolution=config.exponent_resolution,
+        quality=_f(a["chi_quality"]),
+        max_quality=config.max_collapse_quality,
     )
     res.claims.append(
         Claim(

@@ -150,10 +150,17 @@ def verdict_capacity(
     return "not supported", f"|{alpha_c:.4f} - 0.138| = {abs(alpha_c - ALPHA_C_QUOTED):.4f} > {tol:.4f}"
 
 
-def verdict_overlap(m: float, error: float, n_trials: int) -> tuple[str, str]:
-    """Retrieval overlap of the largest network at alpha ~ alpha_c against 0.967."""
-    if n_trials < 5 or not np.isfinite(m):
-        return "inconclusive", f"only {n_trials} retrieving trials near alpha_c"
+def verdict_overlap(m: float, error: float, n_trials: int, *, max_error: float = 0.02) -> tuple[str, str]:
+    """Retrieval overlap of the largest network at alpha ~ alpha_c against 0.967 (within
+    2 sigma + 0.01). Inconclusive with fewer than 5 retrieving trials, a missing value, or an
+    error above ``max_error`` (the tolerance would then admit overlaps far from 0.967)."""
+    if n_trials < 5 or not np.isfinite(m) or not np.isfinite(error):
+        return "inconclusive", f"only {n_trials} retrieving trials near alpha_c, or no finite overlap"
+    if error > max_error:
+        return (
+            "inconclusive",
+            f"the overlap error {error:.3f} exceeds {max_error}: the trials do not resolve it",
+        )
     tol = 2 * error + 0.01
     if abs(m - M_AT_ALPHA_C_QUOTED) <= tol:
         return "supported", f"|{m:.4f} - 0.967| <= {tol:.4f}"
@@ -200,12 +207,20 @@ def verdict_rbm(
 
     Only alphas where the RBM stores its patterns (a fraction >= ``min_stored`` of them are
     fixed points of its descent) count; fewer than 2 such alphas is 'inconclusive' (training
-    did not store the memories, so the comparison would not test the claim).
+    did not store the memories, so the comparison would not test the claim). It is also
+    'inconclusive' when the Hopfield network's spurious rate is not significantly above zero
+    (rate > 2 sigma) at any counted alpha: there are no spurious memories for the RBM to avoid,
+    or the errors are too large to see them.
     """
     h, r, e, st = (np.asarray(x, dtype=np.float64) for x in (hopfield_spurious, rbm_spurious, errors, stored))
     valid = st >= min_stored
     if valid.sum() < 2:
         return "inconclusive", f"the trained RBM stores its patterns at only {int(valid.sum())} alpha(s)"
+    if not np.any(h[valid] > 2 * e[valid]):
+        return (
+            "inconclusive",
+            "the Hopfield network's spurious rate is not significantly above 0 at any alpha where the RBM stores its patterns",
+        )
     diff = (h - r)[valid]
     sig = 2 * e[valid]
     lower = int(np.sum(diff > sig))
@@ -266,18 +281,29 @@ def _capacity(config: Config) -> dict:
             "overlap_error": (np.nanstd(set_means, axis=1, ddof=1) / np.sqrt(config.pattern_sets)).tolist(),
             "retrieval_fraction": np.nanmean(ok, axis=(1, 2)).tolist(),
             "retrieved_overlap": [float(np.nanmean(r)) if np.isfinite(r).any() else None for r in retr],
-            "retrieved_overlap_error": [
-                float(np.nanstd(r, ddof=1) / np.sqrt(np.isfinite(r).sum()))
-                if np.isfinite(r).sum() > 1
-                else None
-                for r in retr
-            ],
+            "retrieved_overlap_error": [_cluster_error(r) for r in retr],
             "retrieved_count": [int(np.isfinite(r).sum()) for r in retr],
             "alpha50": a50,
             "alpha50_error": a50_err,
             "converged": t["converged"],
         }
     return out
+
+
+def _cluster_error(r: np.ndarray) -> float | None:
+    """Standard error of the pooled mean of the finite entries of r (n_sets, n_starts), with the
+    pattern sets as independent clusters: trials of one network share its couplings, so they
+    are not independent. Cluster-robust (sandwich) variance of a ratio estimator,
+    G/(G-1) sum_s (S_s - m n_s)^2 / n^2 over the G sets with trials. None below 2 such sets."""
+    fin = np.isfinite(r)
+    n_s = fin.sum(axis=1).astype(np.float64)
+    S_s = np.where(fin, r, 0.0).sum(axis=1)
+    G = int(np.sum(n_s > 0))
+    if G < 2:
+        return None
+    n = n_s.sum()
+    m = S_s.sum() / n
+    return float(math.sqrt(G / (G - 1) * np.sum((S_s - m * n_s) ** 2)) / n)
 
 
 def _storkey_control(config: Config) -> dict:

@@ -135,18 +135,21 @@ def flows_to_tc_verdict(
 
 
 def distribution_dependence_verdict(
-    endpoints: dict, *, tol: float = 0.1, error: float = 0.0
+    endpoints: dict, *, tol: float = 0.1, error: float = 0.0, converged: bool = True
 ) -> tuple[str, str]:
     """The claim "the end point is set by the training distribution" (Veiga & Vicente 2020):
     supported when the energy temperatures of different distributions (one hidden size) differ
     by more than 3 tol + 2 error (error: the largest standard error over training seeds); not
-    supported when they all agree within tol; inconclusive in between or when values are
-    missing.
+    supported when they all agree within tol and the seed error is at most tol; inconclusive in between, when values are
+    missing, or when the flows had not converged (an unfinished flow's position is not its
+    end point).
 
     Args:
         endpoints: {distribution: {estimator: T}} for one hidden size.
     """
     ts = [est.get("energy", float("nan")) for est in endpoints.values()]
+    if not converged:
+        return "inconclusive", "the flows had not converged: their end points are not yet set"
     if len(ts) < 2 or not all(math.isfinite(t) for t in ts) or not math.isfinite(error):
         return "inconclusive", "fewer than two finite end points"
     spread = max(ts) - min(ts)
@@ -155,16 +158,19 @@ def distribution_dependence_verdict(
             "supported",
             f"the end points move by {spread:.2f} with the training distribution (seed error {error:.2f})",
         )
-    if spread <= tol:
-        return "not supported", f"the end points agree within {spread:.2f}"
+    if spread <= tol and error <= tol:
+        return "not supported", f"the end points agree within {spread:.2f} (seed error {error:.2f})"
     return "inconclusive", f"a spread of {spread:.2f} lies between {tol} and {3 * tol}"
 
 
 def max_specific_heat_verdict(
-    t_end: float, t_cmax: float, *, tol: float = 0.15, error: float = 0.0
+    t_end: float, t_cmax: float, *, tol: float = 0.15, error: float = 0.0, converged: bool = True
 ) -> tuple[str, str]:
     """Funai & Giataganas: the flow ends at the temperature of maximal specific heat (within
-    tol + 2 error, error the standard error over training seeds)."""
+    tol + 2 error, error the standard error over training seeds). Inconclusive when the flow
+    had not converged or a temperature is missing."""
+    if not converged:
+        return "inconclusive", "the flow had not converged: its end point is not yet set"
     if not (math.isfinite(t_end) and math.isfinite(t_cmax) and math.isfinite(error)):
         return "inconclusive", "a temperature is missing"
     d = abs(t_end - t_cmax)
@@ -319,6 +325,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     # seeds, with the standard error over seeds
     endpoints: dict[str, dict[str, float]] = {}
     seed_errors: dict[str, float] = {}
+    drifts: dict[str, float] = {}
     rows = []
     drift = 0.0
     for d in config.distributions:
@@ -332,7 +339,10 @@ def run(config: Config, ctx: RunContext) -> Result:
             ]
             err = float(np.std(per_seed, ddof=1) / np.sqrt(len(per_seed))) if len(per_seed) > 1 else 0.0
             seed_errors[f"{d} / {nh} hidden"] = err
-            drift = max(drift, max(abs(fin(f["end"]["energy"]) - fin(f["mid"]["energy"])) for f in runs))
+            drifts[f"{d} / {nh} hidden"] = max(
+                abs(fin(f["end"]["energy"]) - fin(f["mid"]["energy"])) for f in runs
+            )
+            drift = max(drift, drifts[f"{d} / {nh} hidden"])
             spread_starts = float(np.ptp([fin(f["end"]["energy"]) for f in runs]))
             rows.append(
                 {
@@ -372,6 +382,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             {d: endpoints[f"{d} / {nh} hidden"] for d in config.distributions},
             tol=config.tolerance,
             error=max(seed_errors[f"{d} / {nh} hidden"] for d in config.distributions),
+            converged=all(drifts[f"{d} / {nh} hidden"] <= config.tolerance for d in config.distributions),
         )
         for nh in config.hidden_sizes
     ]
@@ -393,7 +404,12 @@ def run(config: Config, ctx: RunContext) -> Result:
     main = next(
         (k for k in endpoints if k.startswith("0.5-6") or k.startswith("0.24-6")), next(iter(endpoints))
     )
-    v, why = max_specific_heat_verdict(endpoints[main]["energy"], t_cmax, error=seed_errors[main])
+    v, why = max_specific_heat_verdict(
+        endpoints[main]["energy"],
+        t_cmax,
+        error=seed_errors[main],
+        converged=drifts[main] <= config.tolerance,
+    )
     res.claims.append(
         Claim(
             id="rbm-flow.max-specific-heat",

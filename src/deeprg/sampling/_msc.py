@@ -12,7 +12,13 @@ Bit b of word ``w[g, i]`` is the spin of site i in replica 64 g + b (bit 1 <=> s
 - Those Bernoulli bits are independent per replica: each lane compares its own uniform
   U = 0.u_1 u_2 ... (bit j of the j-th random word) with the binary expansion of its threshold,
   most significant bit first, stopping once every lane is decided (about log2(64) + 2 words).
-  No random number is shared between replicas.
+  No random number is shared between replicas. Single bits are used as random bits, so the
+  generator is xoshiro256++ (Blackman & Vigna 2018), whose every output bit is good
+  (xoshiro256+'s lowest bits are linear and fail tests).
+
+Cost: about 8 random words per site update of 64 replicas (one for dE = 0, ~log2(64) + 1.3
+for the comparison, as every lane must be decided), so the kernel is bound by generating
+random bits, not by memory (5 loads and one store of 8 bytes per 64 flips).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from deeprg.sampling._rng import xoshiro_next
+from deeprg.sampling._rng import xoshiropp_next
 
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ZERO = np.uint64(0)
@@ -68,7 +74,7 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
                     flip = b2 | (b1 & b0)  # n_anti >= 3
                     eq2 = b1 & ~b0 & ~b2
                     if eq2 != _ZERO:
-                        x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
                         flip |= eq2 & x
                     low = ~(b2 | b1)  # n_anti in {0, 1}
                     eq1 = low & b0
@@ -76,7 +82,7 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
                     undecided = eq1 | eq0
                     j = 0
                     while undecided != _ZERO and j < n_bits:
-                        x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
                         pj = (eq1 & p4[j]) | (eq0 & p8[j])
                         flip |= undecided & pj & ~x  # U < p decided at this bit
                         undecided &= ~(pj ^ x)
@@ -122,3 +128,221 @@ def unpack(words, spins):
         for b in range(64):
             for i in range(n):
                 spins[g * 64 + b, i] = 1 - 2 * np.int8((words[g, i] >> np.uint64(b)) & np.uint64(1))
+
+
+@numba.njit(parallel=True, cache=True)
+def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Multi-spin-coded Metropolis on periodic L x M lattices with even sides: neighbours by
+    index arithmetic (no neighbour table: only the three rows around a site are touched, so
+    the working set stays in cache at any L), bit-sliced energies, checkerboard colours row by
+    row, and xoshiro256++ (all 64 output bits are used as random bits).
+
+    ``words``: uint64 (G, L*M); ``rng``: uint64 (G, 4), one stream per word. Other
+    arguments as :func:`msc_metropolis_run`.
+    """
+    n_groups = words.shape[0]
+    n_bits = p4.shape[0]
+    for g in numba.prange(n_groups):
+        w = words[g]
+        s0, s1, s2, s3 = rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3]
+        for t in range(n_samples):
+            for _ in range(thin):
+                for colour in range(2):
+                    for r in range(L):
+                        row = r * M
+                        up = ((r + L - 1) % L) * M
+                        down = ((r + 1) % L) * M
+                        for q in range((r + colour) & 1, M, 2):
+                            left = q - 1 if q > 0 else M - 1
+                            right = q + 1 if q < M - 1 else 0
+                            s = w[row + q]
+                            a0 = s ^ w[row + left]
+                            a1 = s ^ w[row + right]
+                            a2 = s ^ w[up + q]
+                            a3 = s ^ w[down + q]
+                            s01 = a0 ^ a1
+                            c01 = a0 & a1
+                            s23 = a2 ^ a3
+                            c23 = a2 & a3
+                            b0 = s01 ^ s23
+                            k0 = s01 & s23
+                            b1 = c01 ^ c23 ^ k0
+                            b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                            flip = b2 | (b1 & b0)
+                            eq2 = b1 & ~b0 & ~b2
+                            if eq2 != _ZERO:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                flip |= eq2 & x
+                            low = ~(b2 | b1)
+                            eq1 = low & b0
+                            eq0 = low & ~b0
+                            undecided = eq1 | eq0
+                            j = 0
+                            while undecided != _ZERO and j < n_bits:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                pj = (eq1 & p4[j]) | (eq0 & p8[j])
+                                flip |= undecided & pj & ~x
+                                undecided &= ~(pj ^ x)
+                                j += 1
+                            w[row + q] = s ^ flip
+            _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag)
+        rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3] = s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag):
+    """Per-replica magnetization and bond sum of word g by lane counters (vectorizable)."""
+    n = L * M
+    down_cnt = np.zeros(64, dtype=np.int64)
+    anti = np.zeros(64, dtype=np.int64)
+    for r in range(L):
+        row = r * M
+        down = ((r + 1) % L) * M
+        for q in range(M):
+            s = w[row + q]
+            x = s ^ w[row + (q + 1 if q < M - 1 else 0)]
+            y = s ^ w[down + q]
+            for b in range(64):
+                sh = np.uint64(b)
+                down_cnt[b] += np.int64((s >> sh) & np.uint64(1))
+                anti[b] += np.int64((x >> sh) & np.uint64(1)) + np.int64((y >> sh) & np.uint64(1))
+    for b in range(64):
+        rep = g * 64 + b
+        out_mag[rep, t] = n - 2 * down_cnt[b]
+        out_bond[rep, t] = 2 * n - 2 * anti[b]
+        if store:
+            sh = np.uint64(b)
+            for i in range(n):
+                out_cfg[rep, t, i] = 1 - 2 * np.int8((w[i] >> sh) & np.uint64(1))
+
+
+# ------------------------------------------------------------------------------------------
+# Spatial multi-spin coding: 64 sites of ONE lattice per word (Isakov et al. 2015, sec. 3.2).
+# Word (r, c) of a chain, c < W = M / B, holds in bit b the spin of site (r, c + b W): B
+# vertical strips of width W side by side. With W even every bit of a word has the checkerboard
+# colour (r + c) mod 2, so a word is one parallel update of B same-colour sites, exactly the
+# checkerboard Metropolis chain of the scalar kernel.
+
+
+def strip_width(M: int) -> int:
+    """The smallest even W dividing M with M / W <= 64 strips, or 0 when there is none."""
+    for w in range(2, M + 1, 2):
+        if M % w == 0 and M // w <= 64:
+            return w
+    return 0
+
+
+@numba.njit(inline="always")
+def _rot_down(x, B, mask):
+    """Bit b <- bit (b + 1) mod B (the strip to the right), within the low B bits."""
+    return ((x >> np.uint64(1)) | (x << np.uint64(B - 1))) & mask
+
+
+@numba.njit(inline="always")
+def _rot_up(x, B, mask):
+    """Bit b <- bit (b - 1) mod B (the strip to the left), within the low B bits."""
+    return ((x << np.uint64(1)) | (x >> np.uint64(B - 1))) & mask
+
+
+@numba.njit(inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@numba.njit(inline="always")
+def _spatial_neighbours(w, r, c, L, W, B, mask):
+    row = r * W
+    up = w[((r + L - 1) % L) * W + c]
+    down = w[((r + 1) % L) * W + c]
+    left = w[row + c - 1] if c > 0 else _rot_up(w[row + W - 1], B, mask)
+    right = w[row + c + 1] if c < W - 1 else _rot_down(w[row], B, mask)
+    return left, right, up, down
+
+
+@numba.njit(parallel=True, cache=True)
+def spatial_metropolis_run(spins, L, M, W, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
+    """Checkerboard Metropolis at h = 0, K > 0 on periodic L x M lattices, B = M / W sites per
+    word of one chain; bit-sliced energies, xoshiro256++ random bits (as
+    :func:`msc_square_run`), one chain per thread.
+
+    ``spins``: int8 (C, >= L*M) in {-1, +1}, updated in place; other arguments as
+    :func:`msc_metropolis_run` with per-chain outputs (C, n_samples).
+    """
+    n_chains = spins.shape[0]
+    B = M // W
+    n = L * M
+    n_bits = p4.shape[0]
+    mask = _ONES if B == 64 else (np.uint64(1) << np.uint64(B)) - np.uint64(1)
+    for ch in numba.prange(n_chains):
+        w = np.zeros(L * W, dtype=np.uint64)
+        for r in range(L):
+            for c in range(W):
+                x = np.uint64(0)
+                for b in range(B):
+                    if spins[ch, r * M + c + b * W] < 0:
+                        x |= np.uint64(1) << np.uint64(b)
+                w[r * W + c] = x
+        s0, s1, s2, s3 = rng[ch, 0], rng[ch, 1], rng[ch, 2], rng[ch, 3]
+        for t in range(n_samples):
+            for _ in range(thin):
+                for colour in range(2):
+                    for r in range(L):
+                        for c in range((r + colour) & 1, W, 2):
+                            s = w[r * W + c]
+                            left, right, up, down = _spatial_neighbours(w, r, c, L, W, B, mask)
+                            a0 = s ^ left
+                            a1 = s ^ right
+                            a2 = s ^ up
+                            a3 = s ^ down
+                            s01 = a0 ^ a1
+                            c01 = a0 & a1
+                            s23 = a2 ^ a3
+                            c23 = a2 & a3
+                            b0 = s01 ^ s23
+                            k0 = s01 & s23
+                            b1 = c01 ^ c23 ^ k0
+                            b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                            flip = b2 | (b1 & b0)
+                            eq2 = b1 & ~b0 & ~b2 & mask
+                            if eq2 != _ZERO:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                flip |= eq2 & x
+                            low = ~(b2 | b1)
+                            eq1 = low & b0 & mask
+                            eq0 = low & ~b0 & mask
+                            undecided = eq1 | eq0
+                            j = 0
+                            while undecided != _ZERO and j < n_bits:
+                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                                pj = (eq1 & p4[j]) | (eq0 & p8[j])
+                                flip |= undecided & pj & ~x
+                                undecided &= ~(pj ^ x)
+                                j += 1
+                            w[r * W + c] = s ^ (flip & mask)
+            down_spins = 0
+            anti = 0
+            for r in range(L):
+                for c in range(W):
+                    s = w[r * W + c]
+                    _, right, _, down = _spatial_neighbours(w, r, c, L, W, B, mask)
+                    down_spins += _popcount(s)
+                    anti += _popcount(s ^ right) + _popcount(s ^ down)
+            out_mag[ch, t] = n - 2 * down_spins
+            out_bond[ch, t] = 2 * n - 2 * anti
+            if store:
+                for r in range(L):
+                    for c in range(W):
+                        x = w[r * W + c]
+                        for b in range(B):
+                            out_cfg[ch, t, r * M + c + b * W] = 1 - 2 * np.int8(
+                                (x >> np.uint64(b)) & np.uint64(1)
+                            )
+        for r in range(L):
+            for c in range(W):
+                x = w[r * W + c]
+                for b in range(B):
+                    spins[ch, r * M + c + b * W] = 1 - 2 * np.int8((x >> np.uint64(b)) & np.uint64(1))
+        rng[ch, 0], rng[ch, 1], rng[ch, 2], rng[ch, 3] = s0, s1, s2, s3

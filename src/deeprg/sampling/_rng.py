@@ -43,3 +43,22 @@ def seed_streams(seed, n_streams: int) -> np.ndarray:
     state = np.stack([c.generate_state(4, dtype=np.uint64) for c in children])
     state[np.all(state == 0, axis=1), 0] = 1  # the all-zero state is a fixed point
     return state
+
+
+_U23 = np.uint64(23)
+_U41 = np.uint64(41)
+
+
+@numba.njit(inline="always")
+def xoshiropp_next(s0, s1, s2, s3):
+    """One xoshiro256++ step (Blackman & Vigna 2018): every output bit is usable as a random
+    bit (xoshiro256+'s lowest bits are weak), for kernels that use single bits."""
+    result = ((s0 + s3) << _U23 | (s0 + s3) >> _U41) + s0
+    t = s1 << _U17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _U45) | (s3 >> _U19)
+    return result, s0, s1, s2, s3

@@ -61,14 +61,22 @@ class Metropolis(UpdateRule):
     Attributes:
         zero_flip_probability: acceptance of flips that cost no energy (see
             :func:`metropolis_acceptance`; 1.0 is the textbook rule and is not ergodic).
+        spatial_multispin: at h = 0, K > 0 on periodic lattices with even sides, update up to
+            64 same-colour sites of a chain at once with bit logic (spatial multi-spin coding,
+            Isakov et al., Comput. Phys. Commun. 192, 265 (2015)): the same Markov chain as
+            the scalar checkerboard kernel, 5-10x faster. False forces the scalar kernel.
     """
 
     name: ClassVar[str] = "metropolis"
     zero_flip_probability: float = 0.5
+    spatial_multispin: bool = True
 
     def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
         if not 0.0 < self.zero_flip_probability <= 1.0:
             raise InputError(f"zero_flip_probability must be in (0, 1], got {self.zero_flip_probability}")
+        if self.spatial_multispin and self.zero_flip_probability == 0.5 and h == 0.0 and K > 0.0:
+            if tables.square is not None and _msc_strip_width(tables.square[1]):
+                return _spatial_run(spins, rng, tables, K, n_samples, thin, store)
         z = tables.nbr.shape[1]
         nb = np.arange(-z, z + 1)
         accept = np.empty((2, 2 * z + 1))
@@ -189,7 +197,8 @@ class MultiSpinMetropolis(UpdateRule):
 
     Same Markov chain as :class:`Metropolis` for each replica (zero-energy flips accepted with
     probability 1/2), with independent random bits per replica; n_chains must be a multiple
-    of 64. See :mod:`deeprg.sampling._msc`.
+    of 64. With even sides the kernel uses index arithmetic and xoshiro256++.
+    See :mod:`deeprg.sampling._msc`.
     """
 
     name: ClassVar[str] = "msc-metropolis"
@@ -209,14 +218,36 @@ class MultiSpinMetropolis(UpdateRule):
         p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
         group_rng = np.ascontiguousarray(rng[::64])  # one stream per word of 64 replicas
-        _msc.msc_metropolis_run(
-            words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
-        )
+        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++
+            L, M = tables.square
+            _msc.msc_square_run(words, L, M, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag)
+        else:
+            _msc.msc_metropolis_run(
+                words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
+            )
         rng[::64] = group_rng
         out = np.empty((n_chains, n), dtype=np.int8)
         _msc.unpack(words, out)
         spins[:, :n] = out
         return cfg, bond, mag
+
+
+def _msc_strip_width(M: int) -> int:
+    from deeprg.sampling._msc import strip_width
+
+    return strip_width(M)
+
+
+def _spatial_run(spins, rng, tables, K, n_samples, thin, store):
+    from deeprg.sampling import _msc
+
+    L, M = tables.square
+    cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
+    p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+    _msc.spatial_metropolis_run(
+        spins, L, M, _msc.strip_width(M), p4, p8, rng, n_samples, thin, store, cfg, bond, mag
+    )
+    return cfg, bond, mag
 
 
 RULES: dict[str, type[UpdateRule]] = {

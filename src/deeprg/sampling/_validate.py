@@ -37,6 +37,34 @@ def _chi_square(observed: np.ndarray, expected: np.ndarray, min_expected: float 
     return float(stat), float(p), int(keep.sum() - 1)
 
 
+def _enumeration_of(lattice, K: float, h: float):
+    if hasattr(lattice, "L"):
+        ham = ising_square(lattice.L, K, h, M=lattice.M, periodic=lattice.periodic)
+    else:
+        ham = ising_chain(lattice.n, K, h, periodic=lattice.periodic)
+    en = Enumeration.of(ham)
+    probs = en.probabilities()
+    levels = np.unique(np.round(en.energies, 9))
+    level_of_state = np.searchsorted(levels, np.round(en.energies, 9))
+    return probs, levels, level_of_state
+
+
+def _observed_expected(idx, probs, levels, level_of_state, what):
+    if what == "state":
+        return np.bincount(idx, minlength=probs.size).astype(float), probs * idx.size
+    observed = np.bincount(level_of_state[idx], minlength=levels.size).astype(float)
+    expected = np.bincount(level_of_state, weights=probs, minlength=levels.size) * idx.size
+    return observed, expected
+
+
+def chi_square_of_samples(configs, lattice, K: float, h: float = 0.0, *, what: str = "energy") -> float:
+    """p-value of the chi-square test of independent samples int8 (n, *shape) against the
+    exact Boltzmann distribution of ``lattice`` at (K, h) ('energy' levels or whole 'state's)."""
+    probs, levels, level_of_state = _enumeration_of(lattice, K, h)
+    idx = state_index(np.asarray(configs).reshape(len(configs), -1))
+    return _chi_square(*_observed_expected(idx, probs, levels, level_of_state, what))[1]
+
+
 def chi_square_test(
     sampler,
     *,
@@ -56,27 +84,13 @@ def chi_square_test(
     Returns:
         :class:`ChiSquareResult`.
     """
-    lat = sampler.lattice
-    if hasattr(lat, "L"):
-        ham = ising_square(lat.L, sampler.K, sampler.h, M=lat.M, periodic=lat.periodic)
-    else:
-        ham = ising_chain(lat.n, sampler.K, sampler.h, periodic=lat.periodic)
-    en = Enumeration.of(ham)
-    probs = en.probabilities()
-    levels = np.unique(np.round(en.energies, 9))
-    level_of_state = np.searchsorted(levels, np.round(en.energies, 9))
+    probs, levels, level_of_state = _enumeration_of(sampler.lattice, sampler.K, sampler.h)
     p_values, statistics, dofs = [], [], []
     for seed in seeds:
         state = sampler.burn_in(sampler.init_state(seed), burn_in)
         configs, _ = sampler.sample(state, n_samples, thin=thin)
         idx = state_index(configs.reshape(-1, sampler.n_sites))
-        if what == "state":
-            observed = np.bincount(idx, minlength=probs.size).astype(float)
-            expected = probs * idx.size
-        else:
-            observed = np.bincount(level_of_state[idx], minlength=levels.size).astype(float)
-            expected = np.bincount(level_of_state, weights=probs, minlength=levels.size) * idx.size
-        stat, p, dof = _chi_square(observed, expected)
+        stat, p, dof = _chi_square(*_observed_expected(idx, probs, levels, level_of_state, what))
         p_values.append(p)
         statistics.append(stat)
         dofs.append(dof)

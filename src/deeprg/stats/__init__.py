@@ -9,13 +9,19 @@ from deeprg.stats._autocorr import (
     jackknife,
     mean_with_error,
 )
-from deeprg.stats._observables import correlation_function, dataset_observables, ising_observables
+from deeprg.stats._observables import (
+    chain_observables,
+    correlation_function,
+    dataset_observables,
+    ising_observables,
+)
 
 __all__ = [
     "AutocorrError",
     "AutocorrResult",
     "autocorrelation",
     "binning_errors",
+    "chain_observables",
     "correlation_function",
     "dataset_observables",
     "integrated_time",

@@ -54,6 +54,27 @@ def ising_observables(bond_sum, magnetization, n_sites: int, K: float, h: float 
     return out
 
 
+def chain_observables(bond_sum, magnetization, chain, n_sites: int, K: float, h: float = 0.0) -> dict:
+    """:func:`ising_observables` of samples (n,) grouped by their chain ids (n,) or None.
+
+    Chains are cut to the shortest one and stacked (n_chains, length), so that tau is taken
+    over time within chains about the pooled mean. When chains hold fewer than 2 samples
+    each, the samples (one per independent chain) are treated as one series.
+    """
+    bond = np.asarray(bond_sum, dtype=np.float64)
+    mag = np.asarray(magnetization, dtype=np.float64)
+    if chain is None:
+        groups = [np.arange(bond.shape[0])]
+    else:
+        chain = np.asarray(chain)
+        groups = [np.flatnonzero(chain == c) for c in np.unique(chain)]
+    length = min(len(g) for g in groups)
+    if length < 2:  # chains too short to follow in time: treat samples as one series
+        groups, length = [np.arange(bond.shape[0])], bond.shape[0]
+    idx = np.stack([g[:length] for g in groups])
+    return ising_observables(bond[idx], mag[idx], n_sites, K, h)
+
+
 def correlation_function(configs, *, connected: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Spin-spin correlation G(r) on periodic lattices by FFT.
 
@@ -104,13 +125,8 @@ def dataset_observables(dataset) -> dict:
     else:
         bond = (s * np.roll(s, -1, axis=-1)).sum(axis=-1)
     mag = s.reshape(s.shape[0], -1).sum(axis=1)
-    groups = dataset.by_chain()
-    length = min(len(g) for g in groups)
-    if length < 2:  # chains too short to follow in time: treat samples as one series
-        groups, length = [np.arange(configs.shape[0])], configs.shape[0]
-    idx = np.stack([g[:length] for g in groups])
     out = {"model": attrs["model"], "shape": list(configs.shape[1:]), "K": K, "h": h}
-    out.update(ising_observables(bond[idx], mag[idx], int(np.prod(configs.shape[1:])), K, h))
+    out.update(chain_observables(bond, mag, dataset.chain, int(np.prod(configs.shape[1:])), K, h))
     thin = attrs.get("thinning")
     if isinstance(thin, int | np.integer):
         out["tau_int_updates"] = {k: v["value"] * int(thin) for k, v in out["tau_int"].items()}

@@ -175,17 +175,18 @@ def map_tasks(
 class Rate:
     """Points done, rate and estimated time left for a sweep (the progress line)."""
 
-    def __init__(self, total: int, skipped: int = 0):
+    def __init__(self, total: int, skipped: int = 0, clock=time.perf_counter):
         self.total, self.skipped = int(total), int(skipped)
         self.done = int(skipped)
-        self.t0 = time.perf_counter()
+        self._clock = clock  # injectable, so that tests need no real time
+        self.t0 = clock()
 
     def update(self, done: int) -> None:
         self.done = int(done)
 
     @property
     def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        return self._clock() - self.t0
 
     @property
     def rate(self) -> float:
