@@ -6,7 +6,7 @@ STAMP := $(VENV)/.deeprg-installed
 TORCH_SPEC ?= torch==2.13.0
 JOBS ?= 2
 
-.PHONY: install demo test test-slow lint format bench clean browser
+.PHONY: install demo test test-slow lint format bench clean browser docs wheel-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,5 +53,28 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet mcising
 	$(PY) benchmarks/bench_sampling.py
 
+DOCS_STAMP := $(VENV)/.deeprg-docs-installed
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+## The documentation site in site/: executes every tutorial and fails on any warning or broken
+## link. Needs no network once the docs extra is installed.
+docs: $(DOCS_STAMP)
+	env -u MPLBACKEND NO_MKDOCS_2_WARNING=1 OMP_NUM_THREADS=1 $(VENV)/bin/mkdocs build --strict
+
+## Build the sdist and wheel, install the wheel into a fresh virtual environment (the CPU torch
+## first) and run `deeprg info` there, outside the source tree.
+WHEEL_VENV := build/wheel-venv
+wheel-check: $(STAMP)
+	rm -rf dist $(WHEEL_VENV)
+	$(PY) -m pip install --quiet build
+	$(PY) -m build --outdir dist .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(WHEEL_VENV)/bin/python -m pip install --quiet dist/*.whl
+	cd $(WHEEL_VENV) && bin/deeprg info
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist site

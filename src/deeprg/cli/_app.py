@@ -7,17 +7,30 @@ import sys
 import click
 
 from deeprg import __version__
-from deeprg.cli._common import emit, json_option, limits_options, run_cli
+from deeprg.cli._common import (
+    emit,
+    examples,
+    json_option,
+    limits_options,
+    run_cli,
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        "deeprg reproduce all --preset quick --out reports",
+        "deeprg exact ising2d --L 16 --T 2.269",
+        "deeprg COMMAND --help",
+    ),
+)
 @click.version_option(__version__, prog_name="deeprg")
 @limits_options
 def cli():
     """deeprg: test, with numbers, whether deep learning works like the renormalization group."""
 
 
-@cli.command()
+@cli.command(epilog=examples("deeprg info", "deeprg info --json"))
 @json_option
 def info(as_json):
     """Version, dependency versions, numba and torch devices."""

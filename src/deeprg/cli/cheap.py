@@ -6,15 +6,30 @@ import math
 
 import click
 
-from deeprg.cli._common import FINITE, bad_input, check_seed, emit, json_option
+from deeprg.cli._common import (
+    FINITE,
+    bad_input,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+)
 
 
-@click.group()
+@click.group(
+    epilog=examples("deeprg cheap gate --kind mult", "deeprg cheap compile '3*x0*x1 - 0.5*x2^2 + 1'")
+)
 def cheap():
     """Lin-Tegmark constructions: multiplication gates and compiled polynomials."""
 
 
-@cheap.command("gate")
+@cheap.command(
+    "gate",
+    epilog=examples(
+        "deeprg cheap gate --kind mult --lambda 0.01",
+        "deeprg cheap gate --kind binary --k 3 --beta 40 --json",
+    ),
+)
 @click.option("--kind", type=click.Choice(["mult", "binary"]), required=True)
 @click.option("--lambda", "lam", type=FINITE, default=None, help="Input scale of the multiplication gate.")
 @click.option(
@@ -63,7 +78,13 @@ def cheap_gate(kind, lam, activation, beta, k, as_json):
     emit(out, as_json)
 
 
-@cheap.command("compile")
+@cheap.command(
+    "compile",
+    epilog=examples(
+        "deeprg cheap compile '3*x0*x1 - 0.5*x2^2 + 1'",
+        "deeprg cheap compile 'x0*x1*x2 + x3' --binary --json",
+    ),
+)
 @click.argument("poly")
 @click.option("--binary", is_flag=True, help="Variables are bits: the 3-layer construction.")
 @click.option("--lambda", "lam", type=FINITE, default=1e-3, show_default=True)

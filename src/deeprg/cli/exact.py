@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import COUPLING, bad_input, check_finite_result, emit, json_option
+from deeprg.cli._common import (
+    COUPLING,
+    bad_input,
+    check_finite_result,
+    emit,
+    examples,
+    json_option,
+    temperature_option,
+)
 
 #: Kaufman sides beyond this differ from Onsager (--L inf) by less than float64 resolution.
 MAX_SIDE = 1_000_000
 
 
-@click.group()
+@click.group(epilog=examples("deeprg exact ising2d --L 16 --K 0.44", "deeprg exact ising1d --n 10 --T 1.5"))
 def exact():
     """Exact solutions (transfer matrix, Kaufman, Onsager)."""
 
 
-@exact.command("ising1d")
+@exact.command(
+    "ising1d",
+    epilog=examples(
+        "deeprg exact ising1d --n 100 --K 0.5 --h 0.1",
+        "deeprg exact ising1d --n 64 --T 2.0 --open --json",
+    ),
+)
 @click.option("--n", "n", type=int, required=True, help="Number of spins (>= 2).")
-@click.option("--K", "K", type=COUPLING, required=True, help="Coupling K = beta J (> 0).")
+@temperature_option(help_K="Coupling K = beta J (> 0).", kind=COUPLING)
 @click.option("--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h = beta H.")
 @click.option("--open", "open_chain", is_flag=True, help="Open chain instead of a ring.")
 @json_option
@@ -44,10 +58,16 @@ def exact_ising1d(n, K, h, open_chain, as_json):
     )
 
 
-@exact.command("ising2d")
+@exact.command(
+    "ising2d",
+    epilog=examples(
+        "deeprg exact ising2d --L 64 --K 0.4406867935",
+        "deeprg exact ising2d --L inf --T 2.0 --json",
+    ),
+)
 @click.option("--L", "L", type=str, required=True, help="Rows (>= 2), or 'inf' for Onsager.")
 @click.option("--M", "M", type=int, default=None, help="Columns (default: L).")
-@click.option("--K", "K", type=COUPLING, required=True, help="Coupling K = beta J (> 0).")
+@temperature_option(help_K="Coupling K = beta J (> 0).", kind=COUPLING)
 @json_option
 def exact_ising2d(L, M, K, as_json):
     """Exact 2D Ising model: Kaufman's torus, or Onsager's infinite lattice (--L inf)."""

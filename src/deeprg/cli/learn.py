@@ -13,9 +13,11 @@ from deeprg.cli._common import (
     check_seed,
     check_training_cost,
     emit,
+    examples,
     json_option,
     output_dir,
 )
+from deeprg.cli._progress import _progress
 
 
 def _check_outputs(opts: dict) -> None:
@@ -104,7 +106,7 @@ def _train_options(func):
             help="Checkpoint folder (resumes).",
         ),
         click.option("--out", type=click.Path(), required=True, help="Model folder to write."),
-        click.option("--quiet", is_flag=True),
+        click.option("--quiet", is_flag=True, help="No progress display."),
         json_option,
     ]
     for option in reversed(options):
@@ -159,12 +161,23 @@ def _training_setup(data, opts: dict):
     return train, valid, meta, config
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "deeprg train rbm ms.h5 --hidden 400 --method pcd --epochs 20 --out rbm/",
+        "deeprg train dbn ms.h5 --layers 1600,400,100,25 --l1 2e-4 --out dbn/",
+    )
+)
 def train():
     """Train RBMs and DBNs."""
 
 
-@train.command("rbm")
+@train.command(
+    "rbm",
+    epilog=examples(
+        "deeprg train rbm ms.h5 --hidden 400 --method pcd --epochs 20 --out rbm/",
+        "deeprg train rbm chain.h5 --hidden 8 --visible spin --lr 0.05 --checkpoint ckpt/ --out rbm/",
+    ),
+)
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--hidden", type=int, required=True, help="Hidden units.")
 @_train_options
@@ -199,23 +212,23 @@ def train_rbm_cmd(data, hidden, **opts):
     rbm = RBM(train_x.shape[1], hidden, visible=visible, device=device, seed=seed)
     trainer = Trainer(rbm, config)
 
-    def progress(epoch, total, record):
-        if not quiet:
+    import warnings
+
+    with (
+        _progress(quiet or as_json, "training", "epochs", every=0.0) as report,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed below
+
+        def progress(epoch, total, record):
             ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
             extra = f", LL {ll:.3f}" if ll is not None else ""
             recon = record.get("reconstruction_error", float("nan"))
-            click.echo(
-                f"epoch {epoch}/{total}: {record['seconds']:.2f} s (monitors {record['monitor_seconds']:.2f} s), "
-                f"recon {recon:.4f}{extra}",
-                err=True,
-            )
-            if record.get("stop_reason"):
+            if report is not None:
+                report(epoch, total, f"recon {recon:.4f}{extra}, monitors {record['monitor_seconds']:.2f} s")
+            if record.get("stop_reason") and not as_json:
                 click.echo(f"deeprg: warning: training {record['stop_reason']}", err=True)
 
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed above
         history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
     save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
     emit(
@@ -235,7 +248,9 @@ def train_rbm_cmd(data, hidden, **opts):
     )
 
 
-@train.command("dbn")
+@train.command(
+    "dbn", epilog=examples("deeprg train dbn ms.h5 --layers 1600,400,100,25 --l1 2e-4 --epochs 20 --out dbn/")
+)
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
     "--layers", required=True, help="Layer sizes, e.g. 1600,400,100,25 (the first is the data size)."
@@ -266,14 +281,15 @@ def train_dbn_cmd(data, layers, **opts):
         raise bad_input(f"--layers starts with {sizes[0]} but the data have {train_x.shape[1]} features")
     dbn = DBN.from_sizes(sizes, visible=visible, seed=seed, device=device)
 
-    def progress(layer, epoch, total, record):
-        if not quiet:
-            click.echo(
-                f"layer {layer + 1} epoch {epoch}/{total}: {record['seconds']:.2f} s, recon {record['reconstruction_error']:.4f}",
-                err=True,
-            )
+    with _progress(quiet or as_json, "training", "epochs", every=0.0) as report:
 
-    histories = dbn.fit(train_x, config, valid_x, progress=progress)
+        def progress(layer, epoch, total, record):
+            if report is not None:
+                n_rbm = len(sizes) - 1
+                note = f"layer {layer + 1}/{n_rbm}, recon {record['reconstruction_error']:.4f}"
+                report(layer * total + epoch, n_rbm * total, note)
+
+        histories = dbn.fit(train_x, config, valid_x, progress=progress)
     save_model(dbn, out, extra={"training": asdict(config), "history": histories, "data": meta})
     emit(
         {
@@ -287,7 +303,12 @@ def train_dbn_cmd(data, layers, **opts):
     )
 
 
-@click.command("eval")
+@click.command(
+    "eval",
+    epilog=examples(
+        "deeprg eval rbm/ ms.h5", "deeprg eval dbn/ ms.h5 --ais-runs 200 --ais-betas 20000 --json"
+    ),
+)
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--ais-runs", type=int, default=100, show_default=True, help="AIS runs (chains).")
@@ -295,8 +316,9 @@ def train_dbn_cmd(data, layers, **opts):
     "--ais-betas", type=int, default=2000, show_default=True, help="Intermediate distributions per AIS run."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @json_option
-def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
+def eval_cmd(model, data, ais_runs, ais_betas, seed, quiet, as_json):
     """Log-likelihood (exact or AIS with a reverse-AIS bracket), pseudo-LL, reconstruction
     error and the free-energy gap to the training data."""
     from deeprg.nn import DBN, evaluate_model, load_model
@@ -314,15 +336,13 @@ def eval_cmd(model, data, ais_runs, ais_betas, seed, as_json):
         )
     if ais_runs < 2 or ais_betas < 10:
         raise bad_input(f"--ais-runs must be >= 2 and --ais-betas >= 10, got {ais_runs} and {ais_betas}")
-    shown = set()
+    with _progress(quiet or as_json, "AIS", "steps") as report:
 
-    def progress(stage, step, total):
-        pct = int(100 * step / total)
-        if pct % 10 == 0 and (stage, pct) not in shown:
-            shown.add((stage, pct))
-            click.echo(f"AIS {stage}: {pct}%", err=True)
+        def progress(stage, step, total):
+            if report is not None:
+                report(step, total, stage)
 
-    emit(
-        evaluate_model(net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=progress),
-        as_json,
-    )
+        result = evaluate_model(
+            net, x, config, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed, progress=progress
+        )
+    emit(result, as_json)

@@ -6,7 +6,13 @@ import json
 
 import click
 
-from deeprg.cli._common import bad_input, emit, json_option, output_dir
+from deeprg.cli._common import (
+    bad_input,
+    emit,
+    examples,
+    json_option,
+    output_dir,
+)
 from deeprg.cli._progress import _StepStatus
 
 
@@ -24,7 +30,13 @@ def _parse_overrides(pairs) -> dict:
     return out
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "deeprg reproduce all --preset quick --out reports",
+        "deeprg reproduce mcrg-2d --preset paper --out reports",
+        "deeprg reproduce decimation-1d --set steps=30 --set mc_samples=2000",
+    )
+)
 @click.argument("name")
 @click.option(
     "--preset", type=click.Choice(["quick", "paper", "paper-l1"]), default="quick", show_default=True
@@ -58,7 +70,7 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
     for n in names:
         run_dir = Path(out) / n
 
-        status = _StepStatus(n, quiet, index=names.index(n) + 1, total=len(names))
+        status = _StepStatus(n, quiet or as_json, index=names.index(n) + 1, total=len(names))
         try:
             result, doc = run_experiment(n, run_dir, configs[n], progress=status.step, fresh=fresh)
         finally:
@@ -70,7 +82,35 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
             "verdicts": [c.verdict for c in result.claims],
             "summary": result.summary,
         }
-        if not quiet:
+        if not (quiet or as_json):
             click.echo(f"[{n}] done in {doc['timings_seconds']['total']:.1f} s: {result.summary}", err=True)
     index = write_index(out)
-    emit({"index": str(index), "runs": summary}, as_json)
+    if as_json:
+        emit({"index": str(index), "runs": summary}, as_json)
+    else:
+        _print_summary(summary, index)
+
+
+def _print_summary(summary: dict, index) -> None:
+    """The table people read at the end of a run: experiment, verdicts, time, report."""
+    from collections import Counter
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    colours = {"supported": "green", "not supported": "red", "inconclusive": "yellow"}
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("experiment", no_wrap=True)
+    table.add_column("verdicts")
+    table.add_column("time", no_wrap=True)
+    table.add_column("report", overflow="fold")
+    for name, run in summary.items():
+        counts = Counter(run["verdicts"])
+        verdicts = ", ".join(
+            f"[{colours.get(v, 'white')}]{k} {v}[/]" for v, k in sorted(counts.items(), key=lambda kv: kv[0])
+        )
+        table.add_row(name, verdicts or "-", f"{run['seconds']:.1f} s", run["report"])
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"Open {index} for every claim with its verdict.")

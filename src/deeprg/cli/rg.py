@@ -12,19 +12,27 @@ from deeprg.cli._common import (
     check_cost,
     check_seed,
     emit,
+    examples,
     json_option,
     output_file,
+    temperature_option,
 )
+from deeprg.cli._progress import _progress
 from deeprg.cli.sample import ALGOS
 
 
-@click.group()
+@click.group(epilog=examples("deeprg rg decimate1d --K 1.0 --steps 40", "deeprg rg mk"))
 def rg():
     """Real-space renormalization group."""
 
 
-@rg.command("decimate1d")
-@click.option("--K", "K", type=COUPLING, required=True, help="Coupling K.")
+@rg.command(
+    "decimate1d",
+    epilog=examples(
+        "deeprg rg decimate1d --K 1.0 --h 0.2 --steps 60", "deeprg rg decimate1d --T 0.5 --b 3 --json"
+    ),
+)
+@temperature_option(help_K="Coupling K.", kind=COUPLING)
 @click.option("--h", "h", type=COUPLING, default=0.0, show_default=True, help="Field h.")
 @click.option("--b", "b", type=int, default=2, show_default=True, help="Block size (>= 2).")
 @click.option("--steps", type=int, default=40, show_default=True, help="Decimation steps (1..2000).")
@@ -40,7 +48,7 @@ def rg_decimate1d(K, h, b, steps, as_json):
     emit({"K": K, "h": h, **decimation_flow(K, h, b=b, steps=steps).to_dict()}, as_json)
 
 
-@rg.command("mk")
+@rg.command("mk", epilog=examples("deeprg rg mk", "deeprg rg mk --b 3 --d 3 --json"))
 @click.option("--b", "b", type=int, default=2, show_default=True, help="Rescaling factor (>= 2).")
 @click.option("--d", "d", type=int, default=2, show_default=True, help="Dimension (2..6).")
 @json_option
@@ -53,7 +61,7 @@ def rg_mk(b, d, as_json):
     emit(mk_fixed_point(b, d).to_dict(), as_json)
 
 
-@rg.command("block")
+@rg.command("block", epilog=examples("deeprg rg block ms.h5 --rule majority --b 2 --out ms-b2.h5"))
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--rule", type=click.Choice(["majority", "decimation"]), default="majority", show_default=True)
 @click.option("--b", "b", type=int, default=2, show_default=True, help="Block size.")
@@ -92,7 +100,7 @@ def rg_block(source, rule, b, seed, out, as_json):
     emit({"out": str(out), "shape": list(blocked.shape), "block_history": history}, as_json)
 
 
-@rg.command("couplings")
+@rg.command("couplings", epilog=examples("deeprg rg couplings ms-b2.h5 --operators nn,nnn,plaquette"))
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--operators", default="nn", show_default=True, help="Comma-separated operator names.")
 @json_option
@@ -105,9 +113,15 @@ def rg_couplings(source, operators, as_json):
     emit({"source": str(source), **fit_couplings(ds.configs, operators).to_dict()}, as_json)
 
 
-@rg.command("mcrg")
+@rg.command(
+    "mcrg",
+    epilog=examples(
+        "deeprg rg mcrg --L 64 --K 0.4406867935 --samples 20000 --levels 3",
+        "deeprg rg mcrg --L 32 --T 2.269185 --samples 2000 --levels 2 --json",
+    ),
+)
 @click.option("--L", "L", type=int, required=True, help="Lattice side (divisible by 2^levels, >= 4 after).")
-@click.option("--K", "K", type=COUPLING, required=True, help="Coupling (K_c = 0.4406867935).")
+@temperature_option(help_K="Coupling (K_c = 0.4406867935).", kind=COUPLING)
 @click.option("--samples", type=int, required=True, help="Number of configurations.")
 @click.option("--levels", type=int, default=2, show_default=True, help="Blocking levels.")
 @click.option(
@@ -115,8 +129,9 @@ def rg_couplings(source, operators, as_json):
 )
 @click.option("--algo", type=ALGOS, default="wolff", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @json_option
-def rg_mcrg(L, K, samples, levels, n_couplings, algo, seed, as_json):
+def rg_mcrg(L, K, samples, levels, n_couplings, algo, seed, quiet, as_json):
     """Swendsen MCRG: y_T and y_h with jackknife errors per level and truncation."""
     from deeprg.lattice import SquareLattice
     from deeprg.rg import EVEN_2D, ODD_2D, mcrg_exponents
@@ -136,6 +151,9 @@ def rg_mcrg(L, K, samples, levels, n_couplings, algo, seed, as_json):
         nbytes=4.0 * samples * L * L,
         spin_updates=1000.0 * L * L + float(samples) * L * L,
     )
-    gen = generate_samples(SquareLattice(L), K, samples, algorithm=algo.lower(), seed=seed)
+    with _progress(quiet or as_json, f"sampling {samples} configurations", "samples") as report:
+        gen = generate_samples(
+            SquareLattice(L), K, samples, algorithm=algo.lower(), seed=seed, progress=report
+        )
     result = mcrg_exponents(gen.configs, levels=levels, even=EVEN_2D[:n_couplings], odd=ODD_2D, seed=seed)
     emit({"K": K, "algorithm": algo, "thinning": gen.attrs["thinning"], **result.to_dict()}, as_json)

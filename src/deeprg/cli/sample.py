@@ -11,8 +11,10 @@ from deeprg.cli._common import (
     check_sampling_cost,
     check_seed,
     emit,
+    examples,
     json_option,
     output_file,
+    temperature_option,
 )
 from deeprg.cli._progress import _progress
 
@@ -35,7 +37,7 @@ def _int_or_auto(value: str, option: str, minimum: int):
 
 def _sample_options(func):
     options = [
-        click.option("--K", "K", type=COUPLING, required=True, help="Coupling K = beta J (> 0)."),
+        temperature_option(help_K="Coupling K = beta J (> 0).", kind=COUPLING),
         click.option("--n", "n", type=int, required=True, help="Number of configurations to store."),
         click.option(
             "--algo",
@@ -105,7 +107,7 @@ def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, de
             raise bad_input("--device cuda was asked for, but torch sees no CUDA device; use --device cpu")
     burn = _int_or_auto(str(burn_in), "--burn-in", 0)
     thin = _int_or_auto(str(decorrelate), "--decorrelate", 1)
-    with _progress(quiet, f"sampling {n} configurations") as report:
+    with _progress(quiet or as_json, f"sampling {n} configurations", "samples") as report:
         gen = generate_samples(
             lattice,
             K,
@@ -141,12 +143,20 @@ def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, de
     emit(summary, as_json)
 
 
-@click.group()
+@click.group(
+    epilog=examples("deeprg sample ising2d --L 40 --K 0.408 --n 20000 --algo wolff --seed 1 --out ms.h5")
+)
 def sample():
     """Sample Ising configurations into an HDF5 dataset."""
 
 
-@sample.command("ising2d")
+@sample.command(
+    "ising2d",
+    epilog=examples(
+        "deeprg sample ising2d --L 40 --K 0.408 --n 20000 --algo wolff --seed 1 --out ms.h5",
+        "deeprg sample ising2d --L 32 --T 2.269 --n 1000 --algo sw --out tc.h5",
+    ),
+)
 @click.option("--L", "L", type=int, required=True, help="Rows (>= 2).")
 @click.option("--M", "M", type=int, default=None, help="Columns (default: L).")
 @_sample_options
@@ -160,7 +170,9 @@ def sample_ising2d(L, M, **kwargs):
     _run_sampling(SquareLattice(L, M), **kwargs)
 
 
-@sample.command("ising1d")
+@sample.command(
+    "ising1d", epilog=examples("deeprg sample ising1d --L 256 --K 0.8 --n 4000 --seed 1 --out chain.h5")
+)
 @click.option("--L", "L", type=int, required=True, help="Chain length (>= 2), periodic.")
 @_sample_options
 def sample_ising1d(L, **kwargs):
@@ -173,7 +185,7 @@ def sample_ising1d(L, **kwargs):
     _run_sampling(Chain(L), **kwargs)
 
 
-@click.command()
+@click.command(epilog=examples("deeprg observe ms.h5", "deeprg observe ms.h5 --json"))
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @json_option
 def observe(dataset, as_json):

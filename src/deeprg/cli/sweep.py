@@ -13,6 +13,7 @@ from deeprg.cli._common import (
     check_sampling_cost,
     check_seed,
     emit,
+    examples,
     json_option,
     output_dir,
 )
@@ -79,12 +80,18 @@ def _int_or_auto(value: str, option: str, minimum: int):
     return out
 
 
-@click.group()
+@click.group(epilog=examples("deeprg sweep sample ising2d --K 0.40:0.48:5 --L 8,16 --n 500 --out sw/"))
 def sweep():
     """Grids of couplings x sizes x seeds, one Dask task per point."""
 
 
-@sweep.command("sample")
+@sweep.command(
+    "sample",
+    epilog=examples(
+        "deeprg sweep sample ising2d --K 0.40:0.48:5 --L 8,16 --n 500 --out sw/",
+        "deeprg sweep sample ising2d --T 2.0,2.269,2.5 --L 16 --seeds 3 --n 1000 --out sw/",
+    ),
+)
 @click.argument("model", type=click.Choice(["ising2d", "ising1d"]))
 @click.option("--K", "K", default=None, help="Couplings: a:b:n (n values, inclusive) or a,b,c.")
 @click.option("--T", "T", default=None, help="Temperatures T = 1/K instead of --K (same forms).")
@@ -205,7 +212,9 @@ _COLUMNS = (
 )
 
 
-@sweep.command("observe")
+@sweep.command(
+    "observe", epilog=examples("deeprg sweep observe sw/", "deeprg sweep observe sw/ --average --json")
+)
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--average", is_flag=True, help="One row per (L, K): mean and standard error over seeds.")
 @json_option

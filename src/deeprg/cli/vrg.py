@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import click
 
-from deeprg.cli._common import COUPLING, FINITE, bad_input, check_count, check_seed, emit, json_option
+from deeprg.cli._common import (
+    COUPLING,
+    FINITE,
+    bad_input,
+    check_count,
+    check_seed,
+    emit,
+    examples,
+    json_option,
+    temperature_option,
+)
+from deeprg.cli._progress import _progress
 
 
-@click.group()
+@click.group(epilog=examples("deeprg vrg decimation1d --K 0.8", "deeprg vrg analyze dbn/ ms.h5"))
 def vrg():
     """Variational RG and RBMs: the mapping computed, trained networks analysed."""
 
 
-@vrg.command("decimation1d")
-@click.option("--K", "K", type=COUPLING, required=True, help="Chain coupling K > 0.")
+@vrg.command(
+    "decimation1d",
+    epilog=examples("deeprg vrg decimation1d --K 0.8", "deeprg vrg decimation1d --T 2.0 --n 16 --json"),
+)
+@temperature_option(help_K="Chain coupling K > 0.", kind=COUPLING)
 @click.option("--n", "n", type=int, default=12, show_default=True, help="Visible spins (even, 4..20).")
 @click.option(
     "--J",
@@ -53,14 +67,18 @@ def vrg_decimation1d(K, n, J, as_json):
     )
 
 
-@vrg.command("analyze")
+@vrg.command(
+    "analyze",
+    epilog=examples("deeprg vrg analyze dbn/ ms.h5", "deeprg vrg analyze rbm/ ms.h5 --radius 5 --json"),
+)
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--radius", type=FINITE, default=None, help="Locality window (default L/4).")
 @click.option("--max-samples", type=int, default=4000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @json_option
-def vrg_analyze(model, data, radius, max_samples, seed, as_json):
+def vrg_analyze(model, data, radius, max_samples, seed, quiet, as_json):
     """Locality per layer against shuffled nulls, cross-entropy per unit, couplings vs block spins."""
     from deeprg.data import read_dataset
     from deeprg.nn import DBN, load_model
@@ -77,4 +95,6 @@ def vrg_analyze(model, data, radius, max_samples, seed, as_json):
     layers = list(net.layers) if isinstance(net, DBN) else [net]
     if layers[0].n_visible != ds.n_sites:
         raise bad_input(f"the model has {layers[0].n_visible} visible units, the dataset {ds.n_sites} sites")
-    emit(analyze_network(layers, ds.configs[:max_samples], radius=radius, seed=seed), as_json)
+    with _progress(quiet or as_json, "analysing layers", "layers") as report:
+        result = analyze_network(layers, ds.configs[:max_samples], radius=radius, seed=seed, progress=report)
+    emit(result, as_json)

@@ -85,6 +85,20 @@ def _validate_configs(configs: np.ndarray, where: str) -> None:
         )
 
 
+def _name_dimensions(f: h5py.File, shape: tuple) -> None:
+    """Attach HDF5 dimension scales (netCDF-4 conventions): /configs is (sample, row, col) or
+    (sample, site), /chain is (sample,). xarray (engine h5netcdf) then shows named dimensions."""
+    names = ("sample", "row", "col") if len(shape) == 3 else ("sample", "site")
+    for axis, name in enumerate(names):
+        scale = f.create_dataset(name, data=np.arange(shape[axis], dtype=np.int32))
+        scale.make_scale(name)
+        f["configs"].dims[axis].attach_scale(scale)
+        f["configs"].dims[axis].label = name
+    if "chain" in f:
+        f["chain"].dims[0].attach_scale(f["sample"])
+        f["chain"].dims[0].label = "sample"
+
+
 def write_dataset(
     path: str | os.PathLike, configs, attrs: dict, *, chain=None, compression_level: int = 4
 ) -> Path:
@@ -124,6 +138,7 @@ def write_dataset(
             if chain.shape != (configs.shape[0],):
                 raise DatasetError(f"chain ids must have shape ({configs.shape[0]},), got {chain.shape}")
             f.create_dataset("chain", data=chain, compression="gzip")
+        _name_dimensions(f, configs.shape)
         for key, value in full.items():  # scalars as attributes; everything in config_json
             if isinstance(value, bool | float | str | np.floating) or (
                 isinstance(value, int | np.integer) and -(2**63) <= int(value) < 2**63

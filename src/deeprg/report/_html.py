@@ -19,6 +19,7 @@ th{background:#f5f5f5} .v{font-weight:600;padding:.15em .5em;border-radius:.3em;
 figure{margin:1em 0;display:inline-block;max-width:100%} figure img{max-width:100%;border:1px solid #eee} figcaption{font-size:.85em;color:#555;max-width:640px}
 code,pre{background:#f6f6f6;padding:.1em .3em;border-radius:.2em} pre{padding:.6em;overflow-x:auto;font-size:.85em}
 .muted{color:#666;font-size:.9em} .invalid{background:#eee;color:#444}
+ul.claims{margin:0;padding-left:0;list-style:none} ul.claims li{margin:.25em 0}
 """
 
 
@@ -44,6 +45,17 @@ def _fmt(x) -> str:
     if isinstance(x, float):
         return f"{x:.6g}"
     return _esc(x)
+
+
+def _duration(seconds) -> str:
+    """Run times for people: '0.9 s', '42 s', '3 min 05 s'."""
+    if seconds is None:
+        return "-"
+    seconds = float(seconds)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 def _verdict(v) -> str:
@@ -89,7 +101,7 @@ def render_run(out_dir, title: str, config_doc: dict, result) -> Path:
     )
     tables = "".join(f"<h3>{_esc(name)}</h3>{_table(rows)}" for name, rows in result.tables.items())
     figures = "".join(
-        f'<figure><img src="{_href("figures", Path(files["png"]).name)}" alt="{_esc(spec.title)}" width="640">'
+        f'<figure><img src="{_href("figures", Path(files["png"]).name)}" alt="{_esc(spec.title)}">'
         f'<figcaption><b>{_esc(spec.title)}</b>. {_esc(spec.caption)} <a href="{_href("figures", Path(files["svg"]).name)}">SVG</a></figcaption></figure>'
         for spec, files in figs
     )
@@ -140,7 +152,15 @@ def write_index(root) -> Path:
                 metrics, status = {}, "unknown"
         claims = metrics.get("claims", [])
         claims = claims if isinstance(claims, list) else []
-        verdicts = " ".join(_verdict(c.get("verdict") if isinstance(c, dict) else None) for c in claims)
+        verdicts = "".join(
+            f"<li>{_verdict(c.get('verdict'))} "
+            + (f"<code>{_esc(c['id'])}</code> " if c.get("id") else "")
+            + f"{_esc(c.get('claim', ''))}</li>"
+            if isinstance(c, dict)
+            else f"<li>{_verdict(None)}</li>"
+            for c in claims
+        )
+        verdicts = f"<ul class='claims'>{verdicts}</ul>" if verdicts else "-"
         timings = cfg.get("timings_seconds")
         total = timings.get("total") if isinstance(timings, dict) else None
         title = _esc(cfg.get("title", run.name))
@@ -148,13 +168,13 @@ def write_index(root) -> Path:
         rows += (
             f"<tr><td>{link}</td><td>{_esc(status)}</td>"
             f"<td>{_esc(metrics.get('preset', (cfg.get('config') or {}).get('preset', '')))}</td><td>{verdicts}</td>"
-            f"<td>{_esc(metrics.get('summary', ''))}</td><td>{_fmt(total if isinstance(total, float | int) else None)}</td></tr>"
+            f"<td>{_esc(metrics.get('summary', ''))}</td><td>{_duration(total if isinstance(total, float | int) else None)}</td></tr>"
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>deeprg runs</title><style>{_CSS}</style></head>
 <body><h1>deeprg: what the evidence says</h1>
 <p>Each run tests claims from the seed documents against exact results and classical RG.</p>
-<table><tr><th>Experiment</th><th>Status</th><th>Preset</th><th>Verdicts</th><th>Summary</th><th>Seconds</th></tr>{rows}</table>
+<table><tr><th>Experiment</th><th>Status</th><th>Preset</th><th>Claims and verdicts</th><th>Summary</th><th>Time</th></tr>{rows}</table>
 </body></html>
 """
     path = root / "index.html"

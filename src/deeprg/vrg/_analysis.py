@@ -117,6 +117,7 @@ def analyze_network(
     seed: int = 0,
     n_null: int = 8,
     max_ce_samples: int = 2000,
+    progress=None,
 ) -> dict:
     """What ``deeprg vrg analyze`` reports for a stack of RBMs and +-1 data (n, L, L).
 
@@ -130,6 +131,8 @@ def analyze_network(
       unit, which shifts by k ln 2 when k zero-weight hidden units are added;
     - where the layer has (L/b)^2 units: effective nn/nnn couplings of its hidden samples placed
       on the coarse lattice against majority-rule block spins at the same scale.
+
+    ``progress(done, total)``, if given, is called as each layer starts and at the end.
     """
     import torch
 
@@ -156,6 +159,8 @@ def analyze_network(
     rng = np.random.default_rng(seed)
     spins = s.reshape(n, -1).astype(np.float64)
     for i, (layer, F) in enumerate(zip(layers, fields, strict=True), start=1):
+        if progress is not None:
+            progress(i - 1, len(layers))
         loc = layer_locality(F, (L, L), radius)
         cov = covariance_fields(spins, reps[i].double().cpu().numpy())
         metrics = {
@@ -207,4 +212,6 @@ def analyze_network(
                 },
             }
         out["layers"].append(entry)
+    if progress is not None:
+        progress(len(layers), len(layers))
     return out

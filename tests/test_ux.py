@@ -1,0 +1,204 @@
+"""Human-facing behaviour: tables, --T, help examples, progress, verdicts, index page, named
+HDF5 dimensions, the generated CLI reference."""
+
+import json
+
+import click
+import numpy as np
+import pytest
+
+from deeprg.cli import main
+from deeprg.cli._app import cli
+from deeprg.cli._common import _clean, format_value, value_pm_error
+from deeprg.cli._progress import _duration, _PlainReporter, _progress
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+def _commands(command, path):
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in command.list_commands(None):
+            yield from _commands(command.get_command(None, name), [*path, name])
+
+
+def test_value_pm_error_rounds_to_the_error():
+    assert value_pm_error(-1.151378, 0.00048) == "-1.15138 ± 0.00048"
+    assert value_pm_error(3.0912, 0.33) == "3.09 ± 0.33"
+    assert value_pm_error(2.5, None) == "2.5"
+    assert format_value({"value": 0.5966, "error": 0.0088}) == "0.5966 ± 0.0088"
+    assert format_value(True) == "yes" and format_value(None) == "-"
+
+
+def test_human_output_is_a_table_and_json_is_unchanged(capsys):
+    args = ["exact", "ising2d", "--L", "8", "--K", "0.41"]
+    code, out, _ = run(args, capsys)
+    assert code == 0 and "energy_per_site" in out and "{" not in out
+    code, out, _ = run([*args, "--json"], capsys)
+    data = json.loads(out)
+    assert out == json.dumps(_clean(data), indent=2) + "\n"
+
+
+def test_T_is_K_inverse_and_exactly_one_is_required(capsys):
+    _, out_k, _ = run(["exact", "ising1d", "--n", "12", "--K", "0.5", "--json"], capsys)
+    _, out_t, _ = run(["exact", "ising1d", "--n", "12", "--T", "2", "--json"], capsys)
+    assert json.loads(out_k) == json.loads(out_t)
+    for extra in (["--K", "0.5", "--T", "2"], [], ["--T", "0"]):
+        code, out, err = run(["exact", "ising1d", "--n", "12", *extra], capsys)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_every_command_accepting_K_accepts_T_and_shows_an_example():
+    for path, command in _commands(cli, ["deeprg"]):
+        names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        if "--K" in names:
+            assert "--T" in names, path
+        if path != ["deeprg"]:
+            assert command.epilog and "deeprg " in command.epilog, f"{' '.join(path)} has no example"
+
+
+def test_plain_progress_reports_rate_and_time_left(capsys):
+    report = _PlainReporter("AIS", "steps", every=0.0)
+    report(10, 100)
+    report(100, 100, "done")
+    err = capsys.readouterr().err.splitlines()
+    assert "10/100 (10%)" in err[0] and "steps/s" in err[0] and "left" in err[0]
+    assert "100/100 (100%)" in err[1] and err[1].endswith("; done")
+    with _progress(True, "quiet") as q:
+        assert q is None
+    assert _duration(5) == "5 s" and _duration(125) == "2 min 05 s"
+
+
+def test_progress_is_silent_with_json(tmp_path, capsys):
+    code, out, err = run(
+        [
+            "sample",
+            "ising1d",
+            "--L",
+            "16",
+            "--T",
+            "1.25",
+            "--n",
+            "40",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "c.h5"),
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0 and json.loads(out)["n_samples"] == 40 and err == ""
+
+
+def test_decimation_free_energy_verdict_reaches_every_outcome():
+    from deeprg.experiments.decimation_1d import free_energy_verdict
+
+    assert free_energy_verdict(1e-15, 1e-9)[0] == "supported"
+    assert free_energy_verdict(5e-2, 0.8)[0] == "inconclusive"  # truncated flow
+    assert free_energy_verdict(5e-2, 1e-9)[0] == "not supported"  # converged and wrong
+
+
+def test_truncated_decimation_is_inconclusive(tmp_path):
+    from deeprg.experiments import resolve_config, run_experiment
+
+    overrides = {"steps": 5, "mc_length": 32, "mc_samples": 300, "mc_couplings": [0.5]}
+    result, _ = run_experiment(
+        "decimation-1d", tmp_path, resolve_config("decimation-1d", "quick", overrides=overrides)
+    )
+    verdicts = {c.claim.split(":")[0]: c.verdict for c in result.claims}
+    assert verdicts["The free energy is preserved along the flow"] == "inconclusive"
+    assert "not supported" not in verdicts.values()
+
+
+def test_index_names_claims_and_rounds_times(tmp_path):
+    from deeprg.report import write_index
+
+    run_dir = tmp_path / "demo"
+    run_dir.mkdir()
+    claim = {"id": "flow-to-zero", "claim": "The flow goes to K* = 0.", "verdict": "supported"}
+    (run_dir / "metrics.json").write_text(json.dumps({"preset": "quick", "claims": [claim], "summary": "ok"}))
+    (run_dir / "config.json").write_text(
+        json.dumps({"title": "Demo", "status": "finished", "timings_seconds": {"total": 0.932426}})
+    )
+    page = write_index(tmp_path).read_text()
+    assert "The flow goes to K* = 0." in page and "flow-to-zero" in page
+    assert "0.9 s" in page and "0.932426" not in page
+
+
+def test_datasets_have_named_dimensions(tmp_path):
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("h5netcdf")
+    from deeprg.data import read_dataset, write_dataset
+
+    configs = np.where(np.random.default_rng(0).random((6, 4, 5)) < 0.5, 1, -1).astype(np.int8)
+    attrs = {"model": "ising2d", "K": 0.4, "h": 0.0, "algorithm": "wolff", "seed": 1, "L": 4, "M": 5}
+    path = write_dataset(tmp_path / "d.h5", configs, attrs, chain=np.zeros(6, dtype=np.int32))
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert ds["configs"].dims == ("sample", "row", "col") and ds["chain"].dims == ("sample",)
+        np.testing.assert_array_equal(ds["configs"].values, configs)
+    assert read_dataset(path).configs.shape == (6, 4, 5)
+
+
+def test_docs_cli_reference_lists_every_command():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("hooks", Path(__file__).parents[1] / "docs" / "_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    text = hooks.cli_reference()
+    for path, _ in _commands(cli, ["deeprg"]):
+        assert f"`{' '.join(path)}`" in text
+
+
+def test_make_figure_returns_a_figure_without_known_defects():
+    from matplotlib.figure import Figure
+
+    from deeprg.experiments import FigureSpec, Series
+    from deeprg.report import make_figure
+
+    spec = FigureSpec(
+        name="u",
+        title="u against K",
+        series=(
+            Series([0.3, 0.4], [-1.0, -1.2], label="Kaufman L=8"),
+            Series([0.3, 0.4], [-1.01, -1.19], yerr=[0.01, 0.01], label="MC L=8", style="points"),
+            Series([], [], label="empty"),
+        ),
+        vlines=((0.4407, "exact K_c"),),
+    )
+    fig = make_figure(spec)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["Kaufman L=8"].get_color() == ax.containers[0].lines[0].get_color()  # same L, same colour
+    labels = ax.get_legend_handles_labels()[1]
+    assert "exact K_c" in labels and "empty" not in labels  # reference line named in the legend
+    steps = make_figure(FigureSpec(name="s", title="flow", series=(Series([0, 1, 2], [1.0, 0.5, 0.1]),)))
+    ticks = steps.axes[0].get_xticks()
+    assert np.allclose(ticks, np.round(ticks))  # no 1.25 on a discrete axis
+    grid = make_figure(FigureSpec(name="g", title="fields", kind="images", images=(np.eye(3), -np.eye(3))))
+    assert len(grid.axes) >= 4  # each panel has its colourbar
+
+
+def test_no_text_is_clipped_in_a_narrow_image_grid():
+    from deeprg.experiments import FigureSpec
+    from deeprg.report._figures import clipped_text, make_figure
+
+    title = "|W| of the learned RBMs (visible sites x hidden units), one panel per coupling"
+    spec = FigureSpec(
+        name="w", title=title, kind="images", images=(np.ones((6, 3)),), image_titles=("K = 0.5",)
+    )
+    assert clipped_text(make_figure(spec)) == []
+    # The check itself can fail: a title far wider than its figure is reported.
+    from matplotlib.figure import Figure
+
+    bad = Figure(figsize=(2, 2))
+    bad.suptitle("a title that is much too long for a two-inch wide figure to hold")
+    assert clipped_text(bad)
