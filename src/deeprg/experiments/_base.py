@@ -124,7 +124,7 @@ def _type_name(typ) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim from the seeds, what was measured, and the verdict.
+    """A claim from the literature, what was measured, and the verdict.
 
     Attributes:
         claim: the statement tested. source: where it comes from (quoted seed or paper).

@@ -6,8 +6,8 @@
 
 where ``A`` runs over subsets of sites (index tuples) and the empty tuple ``()`` is a
 constant. All couplings are dimensionless (the inverse temperature is absorbed: K = beta J),
-so the Boltzmann weight is exp(-H(s)). This is the "general Hamiltonian with many-body
-interactions" of the seeds, and the form real-space RG generates.
+so the Boltzmann weight is exp(-H(s)). This is the general many-body Hamiltonian of Mehta & Schwab (2014,
+arXiv:1410.3831), and the form real-space RG generates.
 
 The equivalent {0,1} form uses x_i = (1 + s_i)/2, i.e. s_i = 2 x_i - 1, and is written
 H(x) = sum_A c_A prod_{i in A} x_i (note the sign: c_A are plain polynomial coefficients).

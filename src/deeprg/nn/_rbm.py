@@ -10,7 +10,7 @@ energy is
     F(v) = -c^T v + (v - mu)^T W lam - sum_j phi(a_j(v)),
 
 phi = softplus for binary hidden units and ln 2cosh for spin hidden units, both evaluated
-stably (PHYSICS.md; Hinton's guide). p(v) = e^{-F(v)} / Z. Offsets of zero give the usual RBM.
+stably (Hinton 2012, "A practical guide to training RBMs"). p(v) = e^{-F(v)} / Z. Offsets of zero give the usual RBM.
 """
 
 from __future__ import annotations

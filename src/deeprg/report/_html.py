@@ -173,7 +173,7 @@ def write_index(root) -> Path:
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>deeprg runs</title><style>{_CSS}</style></head>
 <body><h1>deeprg: what the evidence says</h1>
-<p>Each run tests claims from the seed documents against exact results and classical RG.</p>
+<p>Each run tests claims of Mehta & Schwab (2014), Lin, Tegmark & Rolnick (2017) and related work against exact results and classical RG.</p>
 <table><tr><th>Experiment</th><th>Status</th><th>Preset</th><th>Claims and verdicts</th><th>Summary</th><th>Time</th></tr>{rows}</table>
 </body></html>
 """
