@@ -325,3 +325,10 @@ def test_mehta_schwab_tiny_run_has_every_claim(tmp_path):
         "depth_growth",
         "correlations",
     } <= names
+
+
+def test_criticality_verdict_reaches_every_outcome():
+    assert ms.verdict_criticality(30.0, 40)[0] == "supported"
+    assert ms.verdict_criticality(float("inf"), 40)[0] == "supported"
+    assert ms.verdict_criticality(7.5, 40)[0] == "not supported"
+    assert ms.verdict_criticality(12.0, 40)[0] == "inconclusive"
