@@ -138,3 +138,28 @@ def test_training_data_errors_are_deeprg_errors():
     for bad in (np.zeros((0, 4)), np.full((3, 4), np.nan), np.zeros((3, 5)), np.array([["a"] * 4])):
         with pytest.raises(DeepRGError):
             Trainer(rbm, TrainConfig(epochs=1)).fit(bad)
+
+
+def test_non_finite_training_without_a_finite_state_is_an_error_and_saves_nothing(tmp_path):
+    from deeprg.cli import main
+    from deeprg.errors import TrainingDivergedError
+
+    x = (np.random.default_rng(0).random((200, 16)) < 0.3).astype(np.float32)
+    with pytest.raises(TrainingDivergedError, match="lower the learning rate"):
+        Trainer(RBM(16, 4, seed=0), TrainConfig(method="pcd", epochs=3, lr=1e308, seed=0)).fit(x)
+    np.save(tmp_path / "x.npy", x.astype(np.int8))
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "train",
+                "rbm",
+                str(tmp_path / "x.npy"),
+                "--hidden",
+                "4",
+                "--lr",
+                "1e308",
+                "--out",
+                str(tmp_path / "m"),
+            ]
+        )
+    assert info.value.code == 2 and not (tmp_path / "m").exists()

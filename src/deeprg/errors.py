@@ -18,6 +18,7 @@ __all__ = [
     "OutputError",
     "SweepError",
     "TooLargeError",
+    "TrainingDivergedError",
 ]
 
 
@@ -81,6 +82,11 @@ class OutputError(InputError):
 
 class CheckpointError(InputError):
     """A checkpoint belongs to another run (other data, config or model) or cannot be read."""
+
+
+class TrainingDivergedError(InputError):
+    """Training produced non-finite parameters and no finite earlier state was monitored:
+    nothing trustworthy is left to return, and the hyperparameters (usually lr) are the cause."""
 
 
 class NotFittedError(DeepRGError, AttributeError):

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from deeprg.errors import InputError
+from deeprg.errors import InputError, TrainingDivergedError
 from deeprg.nn._partition import MAX_EXACT_UNITS, exact_log_z
 from deeprg.nn._rbm import RBM, unit_mean, unit_sample
 from deeprg.nn._tap import tap_log_z_at, tap_magnetizations
@@ -494,6 +494,11 @@ class Trainer:
                 )
         if reason is None:
             return
+        if self._best is None and (not finite or (ll is not None and not math.isfinite(ll))):
+            raise TrainingDivergedError(
+                f"training diverged: {reason.replace(' (learning rate too large?)', '')}, and no finite "
+                f"earlier state was monitored to restore; lower the learning rate (lr = {cfg.lr:g})"
+            )
         if self._best is not None:
             rbm.load_state_dict(self._best[1])
             reason += f"; parameters restored from epoch {self._best[2]}"
