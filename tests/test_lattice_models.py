@@ -80,3 +80,15 @@ def test_hamiltonian_rejects_bad_terms():
 def test_small_tori_double_bonds_like_kaufman():
     assert ising_square(2, 1.0).terms[(0, 1)] == 2.0
     assert ising_chain(2, 1.0).terms[(0, 1)] == 2.0
+
+
+def test_torus_centroids_are_circular_means():
+    from deeprg.lattice import torus_centroids
+
+    m = np.zeros((8, 6))
+    m[7, 2] = m[0, 2] = 1.0  # straddles the row boundary: centroid at row 7.5, not 3.5
+    r, c = torus_centroids(m)
+    assert r == pytest.approx(7.5) and c == pytest.approx(2.0)
+    assert tuple(torus_centroids(np.zeros((4, 4)))) == (0.0, 0.0)
+    stack = np.stack([m, np.roll(m, 3, axis=1)], axis=-1)
+    np.testing.assert_allclose(torus_centroids(stack), [[7.5, 2.0], [7.5, 5.0]])

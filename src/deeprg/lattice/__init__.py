@@ -1,5 +1,5 @@
 """Lattices: chains and square lattices, neighbour tables, distances and b x b block maps."""
 
-from deeprg.lattice._lattice import Chain, SquareLattice
+from deeprg.lattice._lattice import Chain, SquareLattice, torus_centroids
 
-__all__ = ["Chain", "SquareLattice"]
+__all__ = ["Chain", "SquareLattice", "torus_centroids"]

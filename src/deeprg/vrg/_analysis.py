@@ -17,6 +17,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from deeprg.errors import InputError
+from deeprg.lattice import torus_centroids
 
 
 def receptive_fields(weights: list[np.ndarray]) -> list[np.ndarray]:
@@ -30,16 +31,7 @@ def receptive_fields(weights: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _torus_centroid(mass: np.ndarray) -> tuple[float, float]:
-    L, M = mass.shape
-    total = mass.sum()
-    if total <= 0:
-        return 0.0, 0.0
-    ang_r = 2 * np.pi * np.arange(L) / L
-    ang_c = 2 * np.pi * np.arange(M) / M
-    pr = mass.sum(1) / total
-    pc = mass.sum(0) / total
-    r = (np.angle(np.sum(pr * np.exp(1j * ang_r))) % (2 * np.pi)) * L / (2 * np.pi)
-    c = (np.angle(np.sum(pc * np.exp(1j * ang_c))) % (2 * np.pi)) * M / (2 * np.pi)
+    r, c = torus_centroids(mass)
     return float(r), float(c)
 
 

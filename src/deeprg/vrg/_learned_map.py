@@ -25,6 +25,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 
 from deeprg.errors import InputError
+from deeprg.lattice import torus_centroids
 from deeprg.nn import RBM, TrainConfig, Trainer
 
 
@@ -55,15 +56,7 @@ def field_centroids(W, L: int) -> np.ndarray:
     W = np.asarray(W, dtype=np.float64)
     if W.shape[0] != L * L:
         raise InputError(f"W has {W.shape[0]} rows, expected L*L = {L * L}")
-    mass = (W * W).reshape(L, L, -1)
-    total = mass.sum(axis=(0, 1))
-    total = np.where(total > 0, total, 1.0)
-    phase = np.exp(2j * np.pi * np.arange(L) / L)
-    pr = mass.sum(axis=1) / total  # (L, n_h)
-    pc = mass.sum(axis=0) / total
-    r = (np.angle(phase @ pr) % (2 * np.pi)) * L / (2 * np.pi)
-    c = (np.angle(phase @ pc) % (2 * np.pi)) * L / (2 * np.pi)
-    return np.stack([r, c], axis=1)
+    return torus_centroids((W * W).reshape(L, L, -1))
 
 
 def place_on_coarse_lattice(W, L: int, b: int) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprg.errors import InputError
+from deeprg.lattice import torus_centroids
 
 DEAD_FRACTION = 0.1
 
@@ -73,10 +74,8 @@ def effective_radius(fields, shape) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         pr = mass.sum(2) / total[:, None]  # (u, L)
         pc = mass.sum(1) / total[:, None]  # (u, M)
-    ang_r = np.exp(2j * np.pi * np.arange(L) / L)
-    ang_c = np.exp(2j * np.pi * np.arange(M) / M)
-    cr = (np.angle(pr @ ang_r) % (2 * np.pi)) * L / (2 * np.pi)
-    cc = (np.angle(pc @ ang_c) % (2 * np.pi)) * M / (2 * np.pi)
+    cr, cc = torus_centroids(np.moveaxis(mass, 0, -1)).T
+    cr, cc = np.where(total > 0, cr, np.nan), np.where(total > 0, cc, np.nan)
     dr = _torus_axis_distance(np.arange(L)[None, :], cr[:, None], L)  # (u, L)
     dc = _torus_axis_distance(np.arange(M)[None, :], cc[:, None], M)  # (u, M)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprg.errors import InputError
+from deeprg.lattice import torus_centroids
 
 
 def circular_centroid(field) -> tuple[float, float]:
@@ -36,16 +37,8 @@ def circular_centroid(field) -> tuple[float, float]:
     w = np.abs(np.asarray(field, dtype=np.float64))
     if w.ndim != 2:
         raise InputError(f"a field must be 2D (L, M), got shape {w.shape}")
-    total = w.sum()
-    if total <= 0:
-        return 0.0, 0.0
-    out = []
-    for axis, size in ((1, w.shape[0]), (0, w.shape[1])):
-        p = w.sum(axis) / total
-        ang = np.angle(np.sum(p * np.exp(2j * np.pi * np.arange(size) / size)))
-        x = float((ang * size / (2 * np.pi)) % size)
-        out.append(0.0 if size - x < 1e-9 else x)
-    return out[0], out[1]
+    r, c = torus_centroids(w)
+    return float(r), float(c)
 
 
 def center_on_torus(field) -> np.ndarray:
