@@ -433,3 +433,16 @@ def check_ais_cost(n_visible: int, n_hidden: int, runs: int, betas: int) -> None
         flops=16.0 * runs * betas * n_visible * n_hidden,
         python_steps=8.0 * betas,
     )
+
+
+def int_or_auto(value, option: str, minimum: int):
+    """An integer >= minimum or the string 'auto' (--burn-in, --decorrelate); else exit 2."""
+    if str(value).strip().lower() == "auto":
+        return "auto"
+    try:
+        out = int(value)
+    except ValueError:
+        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {value!r}") from None
+    if out < minimum:
+        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {out}")
+    return out

@@ -12,6 +12,7 @@ from deeprg.cli._common import (
     check_seed,
     emit,
     examples,
+    int_or_auto,
     json_option,
     output_file,
     temperature_option,
@@ -21,18 +22,6 @@ from deeprg.cli._progress import _progress
 ALGOS = click.Choice(
     ["auto", "metropolis", "heatbath", "wolff", "sw", "msc-metropolis"], case_sensitive=False
 )
-
-
-def _int_or_auto(value: str, option: str, minimum: int):
-    if value.strip().lower() == "auto":
-        return "auto"
-    try:
-        out = int(value)
-    except ValueError:
-        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {value!r}") from None
-    if out < minimum:
-        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {out}")
-    return out
 
 
 def _sample_options(func):
@@ -82,8 +71,8 @@ def _precheck(n_sites: int, opts: dict) -> None:
     check_seed(opts["seed"])
     check_count(opts["n"], "--n")
     check_count(opts["chains"], "--chains")
-    burn = _int_or_auto(str(opts["burn_in"]), "--burn-in", 0)
-    thin = _int_or_auto(str(opts["decorrelate"]), "--decorrelate", 1)
+    burn = int_or_auto(str(opts["burn_in"]), "--burn-in", 0)
+    thin = int_or_auto(str(opts["decorrelate"]), "--decorrelate", 1)
     check_sampling_cost(n_sites, opts["n"], opts["chains"], burn, thin)
 
 
@@ -105,8 +94,8 @@ def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, de
 
         if not cuda_available():
             raise bad_input("--device cuda was asked for, but torch sees no CUDA device; use --device cpu")
-    burn = _int_or_auto(str(burn_in), "--burn-in", 0)
-    thin = _int_or_auto(str(decorrelate), "--decorrelate", 1)
+    burn = int_or_auto(str(burn_in), "--burn-in", 0)
+    thin = int_or_auto(str(decorrelate), "--decorrelate", 1)
     with _progress(quiet or as_json, f"sampling {n} configurations", "samples") as report:
         gen = generate_samples(
             lattice,

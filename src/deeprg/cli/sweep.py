@@ -14,6 +14,7 @@ from deeprg.cli._common import (
     check_seed,
     emit,
     examples,
+    int_or_auto,
     json_option,
     output_dir,
 )
@@ -66,18 +67,6 @@ def _axis(text, name, integer=False):
     from deeprg.sweep import parse_values
 
     return parse_values(text, name=name, integer=integer)
-
-
-def _int_or_auto(value: str, option: str, minimum: int):
-    if str(value).strip().lower() == "auto":
-        return "auto"
-    try:
-        out = int(value)
-    except ValueError:
-        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {value!r}") from None
-    if out < minimum:
-        raise bad_input(f"{option} must be an integer >= {minimum} or 'auto', got {out}")
-    return out
 
 
 @click.group(epilog=examples("deeprg sweep sample ising2d --K 0.40:0.48:5 --L 8,16 --n 500 --out sw/"))
@@ -161,8 +150,8 @@ def sweep_sample(model, K, T, L, seeds, n, algo, h, seed, chains, burn_in, decor
         max(Ls) ** 2 if model == "ising2d" else max(Ls),
         n,
         chains,
-        _int_or_auto(burn_in, "--burn-in", 0),
-        _int_or_auto(decorrelate, "--decorrelate", 1),
+        int_or_auto(burn_in, "--burn-in", 0),
+        int_or_auto(decorrelate, "--decorrelate", 1),
     )
     if seed is None:
         previous = stored_spec(kw["out"])
@@ -174,8 +163,8 @@ def sweep_sample(model, K, T, L, seeds, n, algo, h, seed, chains, burn_in, decor
         seed=seed,
         h=h,
         chains=chains,
-        burn_in=_int_or_auto(burn_in, "--burn-in", 0),
-        decorrelate=_int_or_auto(decorrelate, "--decorrelate", 1),
+        burn_in=int_or_auto(burn_in, "--burn-in", 0),
+        decorrelate=int_or_auto(decorrelate, "--decorrelate", 1),
         store_configs=store == "configs",
     )
     progress = _SweepProgress(kw["quiet"] or kw["as_json"])
