@@ -332,3 +332,28 @@ def test_criticality_verdict_reaches_every_outcome():
     assert ms.verdict_criticality(float("inf"), 40)[0] == "supported"
     assert ms.verdict_criticality(7.5, 40)[0] == "not supported"
     assert ms.verdict_criticality(12.0, 40)[0] == "inconclusive"
+
+
+def test_growth_and_size_verdicts_do_not_count_a_growth_below_the_margin():
+    """A growth that excludes 0 but lies wholly below SIZE_MARGIN is 'not supported', not
+    'supported' (the margin is the smallest growth that counts); a wide interval is inconclusive."""
+    local = [0.6, 0.62, 0.64]
+    r1 = [2.0, 2.01, 2.02]
+    small = [2.10, 2.11, 2.12]  # grows by 0.1 +- 0.01 spacings
+    wide = [1.9, 2.6, 3.4]  # straddles the margin
+    rew = [5.0, 5.1, 5.2]
+    assert ms.SIZE_MARGIN > 0.2
+    assert ms.verdict_growth(r1, small, rew, local)[0] == "not supported"
+    assert ms.verdict_growth(r1, wide, rew, local)[0] == "inconclusive"
+    assert ms.verdict_size([7.5, 1.6], [small, r1], [local, local])[0] == "not supported"
+    assert ms.verdict_size([7.5, 1.6], [wide, r1], [local, local])[0] == "inconclusive"
+
+
+def test_remaining_inconclusive_branches_are_reachable():
+    local, rand = [0.6, 0.62, 0.64], [0.0, 0.01, -0.01]
+    mid = [0.2, 0.3, 0.4]  # neither clearly local nor clearly not
+    assert ms.verdict_needs_l1({3e-3: local})[0] == "inconclusive"  # no l1 = 0 cell
+    assert ms.verdict_needs_l1({0.0: mid, 3e-3: local})[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, None, None)[0] == "inconclusive"  # no control
+    assert ms.verdict_needs_correlations(local, rand, mid)[0] == "inconclusive"
+    assert ms.verdict_exact_rg(float("nan"), 0.02)[0] == "inconclusive"

@@ -247,11 +247,12 @@ def verdict_needs_correlations(ell_main, ell_shuffled, ell_graph_lattice) -> tup
 
 
 def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
-    """``growth_with_depth``: supported if layer-2 R_eff exceeds layer 1's (seed interval of
+    """``growth_with_depth``: not supported if it does not grow by a size that counts (interval
+    of R_2 - R_1 below SIZE_MARGIN, checked first, so a growth of 0.1 +- 0.05 spacings does
+    not count) or is no more compact than random combinations of layer-1 fields (interval of
+    R_rewired - R_2 below 0); supported if layer-2 R_eff exceeds layer 1's (seed interval of
     the difference > 0) and stays below the re-wired control's (interval of R_rewired - R_2
-    > 0); not supported if it does not grow (interval of R_2 - R_1 below SIZE_MARGIN) or is
-    no more compact than random combinations of layer-1 fields (interval of R_rewired - R_2
-    below 0); inconclusive when layer 1 is not local or the intervals straddle."""
+    > 0); inconclusive when layer 1 is not local or the intervals straddle."""
     from deeprg.vrg import bootstrap_difference
 
     if not is_local(ell1):
@@ -261,10 +262,11 @@ def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
     if g["n"] < 2:
         return "inconclusive", "fewer than two seeds"
     text = f"R2 - R1 = {g['mean']:.2f} [{g['low']:.2f}, {g['high']:.2f}]; R_rewired - R2 = {c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}]"
-    if g["low"] > 0 and c["low"] > 0:
-        return "supported", text
+    # a growth whose whole interval lies below SIZE_MARGIN does not count, even if it excludes 0
     if g["high"] < SIZE_MARGIN or c["high"] < 0:
         return "not supported", text
+    if g["low"] > 0 and c["low"] > 0:
+        return "supported", text
     return "inconclusive", text
 
 
@@ -272,9 +274,9 @@ def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
     """``size_tracks_correlation_length``: a size is defined only for local fields, so R_eff is
     compared over the temperatures whose fields are local (:func:`is_local`). With at least
     two such temperatures, the largest correlation length at least twice the smallest:
-    supported if R_eff at the largest xi exceeds R_eff at the smallest (seed interval > 0)
-    and the rank correlation of mean R_eff with xi is positive; not supported if that
-    difference's interval lies below SIZE_MARGIN; inconclusive otherwise (fewer than two
+    not supported if the interval of R_eff(largest xi) - R_eff(smallest xi) lies below
+    SIZE_MARGIN (checked first: a growth too small to count is not one); supported if that
+    interval lies above 0 and the rank correlation of mean R_eff with xi is positive; inconclusive otherwise (fewer than two
     local temperatures, xi ratio below 2, or an interval that straddles)."""
     from scipy.stats import spearmanr
 
@@ -296,10 +298,11 @@ def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
     means = [float(np.mean(r)) for r in rs]
     rho = spearmanr(xs, means).statistic if len(xs) > 2 else float(np.sign(means[hi] - means[lo]))
     text = f"R_eff(xi={xs[hi]:.3g}) - R_eff(xi={xs[lo]:.3g}) = {d['mean']:.2f} [{d['low']:.2f}, {d['high']:.2f}]; rank correlation {rho:.2f}; {len(xis) - len(keep)} temperature(s) without local fields left out"
-    if d["low"] > 0 and rho > 0:
-        return "supported", text
+    # a difference whose whole interval lies below SIZE_MARGIN does not count, even if it excludes 0
     if d["high"] < SIZE_MARGIN:
         return "not supported", text
+    if d["low"] > 0 and rho > 0:
+        return "supported", text
     return "inconclusive", text
 
 
