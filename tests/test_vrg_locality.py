@@ -357,3 +357,10 @@ def test_remaining_inconclusive_branches_are_reachable():
     assert ms.verdict_needs_correlations(local, None, None)[0] == "inconclusive"  # no control
     assert ms.verdict_needs_correlations(local, rand, mid)[0] == "inconclusive"
     assert ms.verdict_exact_rg(float("nan"), 0.02)[0] == "inconclusive"
+
+
+def test_exact_rg_verdict_needs_mixed_chains_for_supported():
+    """The reverse-AIS upper end bounds KL only for equilibrium model samples."""
+    assert ms.verdict_exact_rg(0.001, 0.004, upper_valid=False)[0] == "inconclusive"
+    assert ms.verdict_exact_rg(0.05, 0.06, upper_valid=False)[0] == "not supported"
+    assert ms.verdict_exact_rg(0.001, 0.004, upper_valid=True)[0] == "supported"
