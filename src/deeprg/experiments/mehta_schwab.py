@@ -660,7 +660,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     res.claims.append(
         Claim(
             id="locality",
-            claim="The first-layer receptive fields of a DBN trained on Ising samples are local (Mehta & Schwab 2014).",
+            claim=f"The first-layer receptive fields of a DBN trained on Ising samples are local (Mehta & Schwab 2014), judged at l1 = {l1m:g} (Mehta & Schwab state L1 = 2e-4; the other strengths are listed in the measurement).",
             source="Mehta & Schwab 2014, arXiv:1410.3831",
             measurement=f"locality index ell = 1 - R_eff/R_null at K = {config.K}, l1 = {l1m:g}: {_fmt_ci(ell_main)} over {len(main)} seeds ({per_l1}); random initial weights {_fmt_ci(ell_init)}",
             comparison=f"each field against itself shuffled across sites (ell = 0); criterion ell > {ELL_THRESHOLD} with the seed 95% interval excluding 0",
