@@ -381,3 +381,12 @@ def test_seed_intervals_cover_at_their_nominal_level_with_three_seeds():
     assert d["high"] < 0 and d["low"] < d["mean"] < d["high"]
     # three seeds at 0.10, 0.20, 0.28 do not show 'clearly below 0.3' at 95%
     assert ms.verdict_locality([0.10, 0.20, 0.28], [0.0, 0.01, -0.01])[0] == "inconclusive"
+
+
+def test_local_needs_the_whole_interval_above_the_threshold():
+    """'Local' and 'clearly not local' are symmetric: an interval straddling 0.3 is neither,
+    even when the mean lies above 0.3 and the interval excludes 0."""
+    straddle = [0.2, 0.35, 0.5]
+    assert not ms.is_local(straddle) and not ms.is_clearly_not_local(straddle)
+    assert ms.verdict_locality(straddle, [0.0, 0.01, -0.01])[0] == "inconclusive"
+    assert ms.is_local([0.6, 0.62, 0.64])
