@@ -332,3 +332,61 @@ def test_criticality_verdict_reaches_every_outcome():
     assert ms.verdict_criticality(float("inf"), 40)[0] == "supported"
     assert ms.verdict_criticality(7.5, 40)[0] == "not supported"
     assert ms.verdict_criticality(12.0, 40)[0] == "inconclusive"
+
+
+def test_growth_and_size_verdicts_do_not_count_a_growth_below_the_margin():
+    """A growth that excludes 0 but lies wholly below SIZE_MARGIN is 'not supported', not
+    'supported' (the margin is the smallest growth that counts); a wide interval is inconclusive."""
+    local = [0.6, 0.62, 0.64]
+    r1 = [2.0, 2.01, 2.02]
+    small = [2.10, 2.11, 2.12]  # grows by 0.1 +- 0.01 spacings
+    wide = [1.9, 2.6, 3.4]  # straddles the margin
+    rew = [5.0, 5.1, 5.2]
+    assert ms.SIZE_MARGIN > 0.2
+    assert ms.verdict_growth(r1, small, rew, local)[0] == "not supported"
+    assert ms.verdict_growth(r1, wide, rew, local)[0] == "inconclusive"
+    assert ms.verdict_size([7.5, 1.6], [small, r1], [local, local])[0] == "not supported"
+    assert ms.verdict_size([7.5, 1.6], [wide, r1], [local, local])[0] == "inconclusive"
+
+
+def test_remaining_inconclusive_branches_are_reachable():
+    local, rand = [0.6, 0.62, 0.64], [0.0, 0.01, -0.01]
+    mid = [0.2, 0.3, 0.4]  # neither clearly local nor clearly not
+    assert ms.verdict_needs_l1({3e-3: local})[0] == "inconclusive"  # no l1 = 0 cell
+    assert ms.verdict_needs_l1({0.0: mid, 3e-3: local})[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, None, None)[0] == "inconclusive"  # no control
+    assert ms.verdict_needs_correlations(local, rand, mid)[0] == "inconclusive"
+    assert ms.verdict_exact_rg(float("nan"), 0.02)[0] == "inconclusive"
+
+
+def test_exact_rg_verdict_needs_mixed_chains_for_supported():
+    """The reverse-AIS upper end bounds KL only for equilibrium model samples."""
+    assert ms.verdict_exact_rg(0.001, 0.004, upper_valid=False)[0] == "inconclusive"
+    assert ms.verdict_exact_rg(0.05, 0.06, upper_valid=False)[0] == "not supported"
+    assert ms.verdict_exact_rg(0.001, 0.004, upper_valid=True)[0] == "supported"
+
+
+def test_seed_intervals_cover_at_their_nominal_level_with_three_seeds():
+    """Student-t intervals over 3 seeds cover ~95%; the percentile bootstrap only ~74%."""
+    from deeprg.vrg import bootstrap_mean, seed_difference, seed_interval
+
+    c = seed_interval([1.0, 2.0, 3.0])
+    assert c["mean"] == 2.0 and c["high"] - 2.0 == pytest.approx(4.302653 / np.sqrt(3), rel=1e-5)
+    rng = np.random.default_rng(3)
+    draws = rng.normal(size=(400, 3))
+    t_cover = np.mean([(lambda c: c["low"] <= 0 <= c["high"])(seed_interval(x)) for x in draws])
+    b_cover = np.mean([(lambda c: c["low"] <= 0 <= c["high"])(bootstrap_mean(x, n_boot=500)) for x in draws])
+    assert 0.92 < t_cover < 0.98 and b_cover < 0.85
+    d = seed_difference(rng.normal(size=3), rng.normal(size=4) + 10.0)
+    assert d["high"] < 0 and d["low"] < d["mean"] < d["high"]
+    # three seeds at 0.10, 0.20, 0.28 do not show 'clearly below 0.3' at 95%
+    assert ms.verdict_locality([0.10, 0.20, 0.28], [0.0, 0.01, -0.01])[0] == "inconclusive"
+
+
+def test_local_needs_the_whole_interval_above_the_threshold():
+    """'Local' and 'clearly not local' are symmetric: an interval straddling 0.3 is neither,
+    even when the mean lies above 0.3 and the interval excludes 0."""
+    straddle = [0.2, 0.35, 0.5]
+    assert not ms.is_local(straddle) and not ms.is_clearly_not_local(straddle)
+    assert ms.verdict_locality(straddle, [0.0, 0.01, -0.01])[0] == "inconclusive"
+    assert ms.is_local([0.6, 0.62, 0.64])

@@ -37,6 +37,8 @@ from deeprg.vrg._locality import (
     graph_radius,
     layer_locality_metrics,
     participation_ratio,
+    seed_difference,
+    seed_interval,
     window_share,
 )
 from deeprg.vrg._mapping import Defect, RGMapping, estimate_ising_mapping
@@ -87,6 +89,8 @@ __all__ = [
     "random_regular_graph",
     "receptive_fields",
     "sample_graph_ising",
+    "seed_difference",
+    "seed_interval",
     "torch_threads",
     "train_rbm_map",
     "translation_null",

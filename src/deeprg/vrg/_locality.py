@@ -28,8 +28,11 @@ or covariance fields Cov(v_i, h_j) of the data with the layer's hidden activatio
 On a general graph, the graph-distance radius uses the medoid (the node minimising the second
 moment) as centre.
 
-Error bars are over independent training seeds (:func:`bootstrap_mean`), never over units of
-one network: units of one network are not independent.
+Error bars are over independent training seeds (:func:`seed_interval`, :func:`seed_difference`),
+never over units of one network: units of one network are not independent. With the 3 to 5
+seeds an experiment can afford, a percentile bootstrap (:func:`bootstrap_mean`) covers the
+mean only about 74% (n = 3) or 84% (n = 5) of the time at a nominal 95%; the Student-t
+interval (Student 1908; Welch 1947 for a difference) is exact for normal per-seed values.
 """
 
 from __future__ import annotations
@@ -247,3 +250,45 @@ def bootstrap_difference(a, b, *, n_boot: int = 4000, level: float = 0.95, seed:
         "high": float(np.quantile(diff, 1 - a_)),
         "n": int(min(x.size, y.size)),
     }
+
+
+def seed_interval(values, *, level: float = 0.95) -> dict:
+    """Mean of per-seed values with the Student-t interval mean +- t_{n-1} s / sqrt(n).
+
+    Exact coverage for normal per-seed values at any n >= 2 (a percentile bootstrap over
+    3 seeds covers about 74% at a nominal 95%). Non-finite values are dropped.
+
+    Returns {"mean", "low", "high", "n"} (NaN interval for fewer than two finite values).
+    """
+    from scipy.stats import t as student_t
+
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {"mean": float("nan"), "low": float("nan"), "high": float("nan"), "n": 0}
+    if x.size < 2:
+        return {"mean": float(x[0]), "low": float("nan"), "high": float("nan"), "n": 1}
+    m = float(x.mean())
+    half = float(student_t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return {"mean": m, "low": m - half, "high": m + half, "n": int(x.size)}
+
+
+def seed_difference(a, b, *, level: float = 0.95) -> dict:
+    """mean(a) - mean(b) of two sets of per-seed values with Welch's t interval
+    (Welch 1947: variances s_a^2/n_a + s_b^2/n_b, Welch-Satterthwaite degrees of freedom)."""
+    from scipy.stats import t as student_t
+
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size < 2 or y.size < 2:
+        d = float(x.mean() - y.mean()) if x.size and y.size else float("nan")
+        return {"mean": d, "low": float("nan"), "high": float("nan"), "n": int(min(x.size, y.size))}
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    d = float(x.mean() - y.mean())
+    se2 = vx + vy
+    if se2 == 0:
+        return {"mean": d, "low": d, "high": d, "n": int(min(x.size, y.size))}
+    dof = se2**2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    half = float(student_t.ppf(0.5 + level / 2, dof) * np.sqrt(se2))
+    return {"mean": d, "low": d - half, "high": d + half, "n": int(min(x.size, y.size))}
