@@ -44,6 +44,22 @@ def threshold_masks(p: float, n_bits: int = 53) -> np.ndarray:
     return out
 
 
+@numba.njit(inline="always")
+def _anti_aligned_count(s, n0, n1, n2, n3):
+    """Bit-sliced count of neighbours anti-aligned with s, lane by lane: (b0, b1, b2) with
+    n_anti = b0 + 2 b1 + 4 b2 in 0..4 (a carry-save adder over four one-bit inputs)."""
+    a0, a1, a2, a3 = s ^ n0, s ^ n1, s ^ n2, s ^ n3
+    s01 = a0 ^ a1
+    c01 = a0 & a1
+    s23 = a2 ^ a3
+    c23 = a2 & a3
+    b0 = s01 ^ s23
+    k0 = s01 & s23
+    b1 = c01 ^ c23 ^ k0
+    b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+    return b0, b1, b2
+
+
 @numba.njit(parallel=True, cache=True)
 def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
     """Sweeps of packed replicas. ``words``: uint64 (G, N); ``nbr``: int64 (N, 4);
@@ -59,18 +75,9 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
                 for idx in range(n):
                     i = order[idx]
                     w = words[g, i]
-                    a0 = w ^ words[g, nbr[i, 0]]
-                    a1 = w ^ words[g, nbr[i, 1]]
-                    a2 = w ^ words[g, nbr[i, 2]]
-                    a3 = w ^ words[g, nbr[i, 3]]
-                    s01 = a0 ^ a1
-                    c01 = a0 & a1
-                    s23 = a2 ^ a3
-                    c23 = a2 & a3
-                    b0 = s01 ^ s23
-                    k0 = s01 & s23
-                    b1 = c01 ^ c23 ^ k0
-                    b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                    b0, b1, b2 = _anti_aligned_count(
+                        w, words[g, nbr[i, 0]], words[g, nbr[i, 1]], words[g, nbr[i, 2]], words[g, nbr[i, 3]]
+                    )
                     flip = b2 | (b1 & b0)  # n_anti >= 3
                     eq2 = b1 & ~b0 & ~b2
                     if eq2 != _ZERO:
@@ -156,18 +163,9 @@ def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, ou
                             left = q - 1 if q > 0 else M - 1
                             right = q + 1 if q < M - 1 else 0
                             s = w[row + q]
-                            a0 = s ^ w[row + left]
-                            a1 = s ^ w[row + right]
-                            a2 = s ^ w[up + q]
-                            a3 = s ^ w[down + q]
-                            s01 = a0 ^ a1
-                            c01 = a0 & a1
-                            s23 = a2 ^ a3
-                            c23 = a2 & a3
-                            b0 = s01 ^ s23
-                            k0 = s01 & s23
-                            b1 = c01 ^ c23 ^ k0
-                            b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                            b0, b1, b2 = _anti_aligned_count(
+                                s, w[row + left], w[row + right], w[up + q], w[down + q]
+                            )
                             flip = b2 | (b1 & b0)
                             eq2 = b1 & ~b0 & ~b2
                             if eq2 != _ZERO:
@@ -293,18 +291,7 @@ def spatial_metropolis_run(spins, L, M, W, p4, p8, rng, n_samples, thin, store, 
                         for c in range((r + colour) & 1, W, 2):
                             s = w[r * W + c]
                             left, right, up, down = _spatial_neighbours(w, r, c, L, W, B, mask)
-                            a0 = s ^ left
-                            a1 = s ^ right
-                            a2 = s ^ up
-                            a3 = s ^ down
-                            s01 = a0 ^ a1
-                            c01 = a0 & a1
-                            s23 = a2 ^ a3
-                            c23 = a2 & a3
-                            b0 = s01 ^ s23
-                            k0 = s01 & s23
-                            b1 = c01 ^ c23 ^ k0
-                            b2 = (c01 & c23) | (k0 & (c01 ^ c23))
+                            b0, b1, b2 = _anti_aligned_count(s, left, right, up, down)
                             flip = b2 | (b1 & b0)
                             eq2 = b1 & ~b0 & ~b2 & mask
                             if eq2 != _ZERO:
