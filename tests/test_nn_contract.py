@@ -163,3 +163,9 @@ def test_non_finite_training_without_a_finite_state_is_an_error_and_saves_nothin
             ]
         )
     assert info.value.code == 2 and not (tmp_path / "m").exists()
+
+
+def test_plain_sgd_pins_only_the_tuned_settings():
+    cfg = TrainConfig.plain_sgd(method="cd", lr=0.02)
+    assert (cfg.schedule, cfg.unit_scaled_lr, cfg.patience) == ("constant", False, 0)
+    assert cfg == TrainConfig(method="cd", lr=0.02, schedule="constant", unit_scaled_lr=False, patience=0)

@@ -193,10 +193,7 @@ def _ising(L: int, K: float, n: int, seed: int) -> np.ndarray:
 def _fields_run(config: Config, data01: np.ndarray, l1: float, seed: int) -> dict:
     L = config.field_L
     rbm = RBM(L * L, config.field_hidden, seed=seed)
-    cfg = TrainConfig(
-        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-        unit_scaled_lr=False,
-        patience=0,
+    cfg = TrainConfig.plain_sgd(
         method="pcd",
         k=1,
         epochs=config.field_epochs,
@@ -296,10 +293,7 @@ def _weight_sharing(config: Config) -> dict:
         filters = config.ll_filters if data_name == "ising" else config.ll_filters[-1:]
         for F in filters:
             for seed in range(config.seeds):
-                cfg = TrainConfig(
-                    schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-                    unit_scaled_lr=False,
-                    patience=0,
+                cfg = TrainConfig.plain_sgd(
                     method="pcd",
                     k=1,
                     epochs=config.ll_epochs,

@@ -378,10 +378,7 @@ def _train_rbm(xi: np.ndarray, config: Config, seed: int) -> RBM:
     batch = 20
     epochs = max(1, math.ceil(config.rbm_updates * batch / len(data)))
     rbm = RBM(n, p, seed=seed)
-    cfg = TrainConfig(
-        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-        unit_scaled_lr=False,
-        patience=0,
+    cfg = TrainConfig.plain_sgd(
         method="cd",
         k=config.rbm_k,
         epochs=epochs,

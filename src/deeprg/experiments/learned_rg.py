@@ -424,10 +424,7 @@ def run(config: Config, ctx: RunContext) -> Result:
         model = RBM(Ls * Ls, nh, seed=config.seed)  # binary units: the compiled training loop
         Trainer(
             model,
-            TrainConfig(
-                schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-                unit_scaled_lr=False,
-                patience=0,
+            TrainConfig.plain_sgd(
                 method="pcd",
                 epochs=config.exact_epochs,
                 lr=0.02,

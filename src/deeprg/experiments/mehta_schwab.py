@@ -410,10 +410,7 @@ def _train_stack(config: Config, x: np.ndarray, l1: float, seed: int):
     for i, (nv, nh) in enumerate(zip(config.layers[:-1], config.layers[1:], strict=True)):
         rbm = RBM(nv, nh, seed=seed * 1000 + i, weight_std=config.weight_std)
         first = min(config.momentum_switch, config.epochs)
-        base = TrainConfig(
-            schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-            unit_scaled_lr=False,
-            patience=0,
+        base = TrainConfig.plain_sgd(
             method=config.method,
             k=1,
             epochs=max(first, 1),

@@ -276,10 +276,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             x = train_data(d).astype(np.float32)
             for nh, seed in itertools.product(config.hidden_sizes, range(config.training_seeds)):
                 rbm = RBM(N, nh, visible="spin", hidden="spin", seed=config.seed + 31 * seed)
-                cfg = TrainConfig(
-                    schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-                    unit_scaled_lr=False,
-                    patience=0,
+                cfg = TrainConfig.plain_sgd(
                     method="cd",
                     k=1,
                     epochs=config.epochs,

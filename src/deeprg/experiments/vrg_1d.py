@@ -234,10 +234,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 .astype(np.float32)
             )
             rbm = RBM(config.n, config.n // 2, visible="spin", hidden="spin", seed=config.seed)
-            cfg = TrainConfig(
-                schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-                unit_scaled_lr=False,
-                patience=0,
+            cfg = TrainConfig.plain_sgd(
                 method="pcd",
                 epochs=config.learn_epochs,
                 lr=0.02,

@@ -102,6 +102,13 @@ class TrainConfig:
     train_biases: bool = True
     seed: int = 0
 
+    @classmethod
+    def plain_sgd(cls, **overrides) -> TrainConfig:
+        """The settings the experiments were tuned with: a constant learning rate, SGD steps
+        not rescaled for spin units, and no divergence guard (``schedule="constant",
+        unit_scaled_lr=False, patience=0``); ``overrides`` set the rest."""
+        return cls(**{"schedule": "constant", "unit_scaled_lr": False, "patience": 0, **overrides})
+
     def validate(self) -> None:
         """Raise :class:`~deeprg.errors.InputError` naming the first invalid hyperparameter."""
         if self.method not in METHODS:

@@ -165,10 +165,7 @@ def train_rbm_map(
     if units not in ("binary", "spin"):
         raise InputError(f"units must be 'binary' or 'spin', got {units!r}")
     rbm = RBM(L * L, (L // b) ** 2, visible=units, hidden=units, seed=seed)
-    cfg = TrainConfig(
-        schedule="constant",  # tuned with a constant rate, plain SGD steps and no early stop
-        unit_scaled_lr=False,
-        patience=0,
+    cfg = TrainConfig.plain_sgd(
         method="pcd",
         k=k,
         epochs=epochs,
