@@ -28,6 +28,17 @@ def _site(s0, s1, s2, s3, n):
     return i, s0, s1, s2, s3
 
 
+@numba.njit(inline="always")
+def _local_fields(J, s, h):
+    """h = J s for one trial, written into h (float64 (n,))."""
+    n = s.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += J[i, j] * s[j]
+        h[i] = acc
+
+
 @numba.njit(parallel=True, cache=True)
 def async_zero_t(J, states, rng, max_sweeps, out_sweeps):
     """Zero-temperature asynchronous dynamics s_i <- sign(h_i) (ties keep s_i) to a fixed point.
@@ -40,11 +51,7 @@ def async_zero_t(J, states, rng, max_sweeps, out_sweeps):
     for c in numba.prange(n_trials):
         s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
         h = fields[c]
-        for i in range(n):
-            acc = 0.0
-            for j in range(n):
-                acc += J[i, j] * states[c, j]
-            h[i] = acc
+        _local_fields(J, states[c], h)
         out_sweeps[c] = -1
         for sweep in range(max_sweeps):
             for _ in range(n):
@@ -124,11 +131,7 @@ def glauber(J, scale, beta, states, rng, n_sweeps):
     for c in numba.prange(n_trials):
         s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
         h = fields[c]
-        for i in range(n):
-            acc = 0.0
-            for j in range(n):
-                acc += J[i, j] * states[c, j]
-            h[i] = acc
+        _local_fields(J, states[c], h)
         for _ in range(n_sweeps * n):
             i, s0, s1, s2, s3 = _site(s0, s1, s2, s3, n)
             x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
