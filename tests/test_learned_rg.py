@@ -187,10 +187,24 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
     assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
 
-    assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.01)[0] == "supported"
-    assert scale_invariance_verdict(0.546, 0.003, 0.613, 0.002, 0.01)[0] == "not supported"
-    assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.4)[0] == "not supported"
-    assert scale_invariance_verdict(0.6, 0.05, 0.613, 0.002, 0.01)[0] == "inconclusive"
+    def si(d, de, sp, spe):
+        return {"binder_diff": d, "binder_diff_err": de, "ratio_spread": sp, "ratio_spread_err": spe}
+
+    majority, nonlocal_ = si(0.001, 0.0003, 0.009, 0.001), si(0.021, 0.0006, 0.173, 0.004)
+    ctl = {"positive": majority, "negative": nonlocal_}
+    assert scale_invariance_verdict(si(0.002, 0.001, 0.01, 0.002), **ctl)[0] == "supported"
+    assert scale_invariance_verdict(si(-0.067, 0.003, 0.01, 0.002), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(0.001, 0.001, 0.4, 0.01), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(0.01, 0.05, 0.01, 0.002), **ctl)[0] == "inconclusive"
+    assert scale_invariance_verdict(si(0.01, float("nan"), 0.01, 0.002), **ctl)[0] == "inconclusive"
+    # controls that do not discriminate make any answer inconclusive
+    good = si(0.002, 0.001, 0.01, 0.002)
+    assert scale_invariance_verdict(good, positive=nonlocal_, negative=nonlocal_)[0] == "inconclusive"
+    assert scale_invariance_verdict(good, positive=majority, negative=majority)[0] == "inconclusive"
+    assert scale_invariance_verdict(si(-0.2, 0.01, 0.17, 0.02), negative=majority)[0] == "inconclusive"
+    # a difference within tolerance + 2 sigma passes only while its error is below the tolerance
+    assert scale_invariance_verdict(si(0.04, 0.006, 0.05, 0.01))[0] == "supported"
+    assert scale_invariance_verdict(si(0.04, 0.004, 0.05, 0.01))[0] == "not supported"
 
     classical = {"majority": [0.358, 0.071, -0.003], "decimation": [0.287, 0.096, -0.03]}
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01] * 3, classical)[0] == "supported"
@@ -227,6 +241,10 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict({**near, "b": {"energy": 3.0, "abs_m": 3.0}}, tc)[0] == "not supported"
     assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
+    # a thermometer read beyond its reference curve gives a bound, not a temperature
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(near, tc, out_of_range={"a": {"binder": "< 1.00"}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {}})[0] == "not supported"
 
     assert distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.7}})[0] == "supported"
     assert (
@@ -248,6 +266,21 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     # means that agree while the training seeds disagree are no evidence of agreement
     agree = {"a": {"energy": 2.1}, "b": {"energy": 2.15}}
     assert distribution_dependence_verdict(agree, error=0.3)[0] == "inconclusive"
+
+
+def test_rbm_flow_thermometers_report_readings_beyond_the_curve_as_bounds():
+    from deeprg.experiments.rbm_flow import _invert
+
+    T = [1.0, 2.0, 3.0, 4.0, 5.0]
+    abs_m = [0.99, 0.9, 0.5, 0.3, 0.2]  # falls with T
+    assert _invert(T, abs_m, 0.7) == (2.5, "")
+    assert _invert(T, abs_m, 0.1) == (5.0, ">")  # hotter than the hottest reference point
+    assert _invert(T, abs_m, 1.0) == (1.0, "<")
+    rising = [0.1, 0.2, 0.4, 0.6, 0.8]
+    assert _invert(T, rising, 0.9) == (5.0, ">")
+    assert _invert(T, rising, 0.05) == (1.0, "<")
+    t, bound = _invert(T, abs_m, float("nan"))
+    assert np.isnan(t) and bound == ""
 
 
 def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decimation():

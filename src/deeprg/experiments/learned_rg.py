@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from deeprg.errors import InputError
 from deeprg.exact import K_CRITICAL
 from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
 from deeprg.lattice import SquareLattice
@@ -139,34 +140,66 @@ def exponent_verdict(
     return "not supported", "; ".join(miss)
 
 
-def scale_invariance_verdict(
-    binder_coarse,
-    binder_coarse_err,
-    binder_visible,
-    binder_visible_err,
-    ratio_spread,
-    *,
-    tol_binder=0.03,
-    tol_ratio=0.15,
-) -> tuple[str, str]:
-    """Is the coarse layer a rescaled copy of the visible one at K_c? Supported when the Binder
-    cumulants agree within ``tol_binder`` + 2 sigma and G'(r)/G(b r) varies by at most
-    ``tol_ratio`` (relative) over r; not supported when either fails; inconclusive when a value
-    is not finite or the Binder error exceeds the tolerance."""
-    vals = (binder_coarse, binder_coarse_err, binder_visible, binder_visible_err, ratio_spread)
+def _scale_invariance_outcome(stats: dict, tol_binder: float, tol_ratio: float) -> tuple[str, str]:
+    keys = ("binder_diff", "binder_diff_err", "ratio_spread", "ratio_spread_err")
+    vals = [float(stats.get(k, float("nan"))) for k in keys]
     if not all(math.isfinite(v) for v in vals):
-        return "inconclusive", "a value is not finite"
-    err = math.hypot(binder_coarse_err, binder_visible_err)
-    if err > tol_binder:
-        return "inconclusive", f"Binder error {err:.3f} exceeds the tolerance {tol_binder}"
-    d = abs(binder_coarse - binder_visible)
-    if d <= tol_binder + 2 * err and ratio_spread <= tol_ratio:
-        return "supported", f"Binder differs by {d:.3f}, G'(r)/G(br) varies by {ratio_spread:.3f}"
-    return (
-        "not supported",
-        f"Binder differs by {d:.3f} (tolerance {tol_binder} + 2 sigma = {tol_binder + 2 * err:.3f}); "
-        f"G'(r)/G(br) varies by {ratio_spread:.3f} (tolerance {tol_ratio})",
+        return "inconclusive", "a value or its error is not finite"
+    d, de, sp, spe = vals
+    if de > tol_binder or spe > tol_ratio:
+        return (
+            "inconclusive",
+            f"errors (Binder {de:.3f}, ratio spread {spe:.3f}) exceed the tolerances ({tol_binder}, {tol_ratio})",
+        )
+    ok_b, ok_r = abs(d) <= tol_binder + 2 * de, sp <= tol_ratio + 2 * spe
+    text = (
+        f"U_coarse - U_visible = {d:+.4f} +- {de:.4f} (tolerance {tol_binder} + 2 sigma), "
+        f"G'(r)/G(br) spread {sp:.3f} +- {spe:.3f} (tolerance {tol_ratio} + 2 sigma)"
     )
+    return ("supported" if ok_b and ok_r else "not supported"), text
+
+
+def scale_invariance_verdict(
+    stats: dict,
+    *,
+    positive: dict | None = None,
+    negative: dict | None = None,
+    tol_binder: float = 0.03,
+    tol_ratio: float = 0.15,
+) -> tuple[str, str]:
+    """Is a coarse layer at K_c a rescaled copy of the visible layer?
+
+    Args:
+        stats: :func:`scale_invariance_stats` of the map (``binder_diff``, ``ratio_spread`` and
+            their errors; jackknife, or combined with the spread over training seeds).
+        positive: the same for a map that must pass (majority rule at K_c).
+        negative: the same for a map that must fail (a random non-local map).
+
+    A layer passes when |U_coarse - U_visible| <= ``tol_binder`` + 2 sigma and the relative
+    spread of G'(r)/G(br) over r is <= ``tol_ratio`` + 2 sigma; it fails otherwise. The verdict
+    is inconclusive when a value is not finite, an error exceeds its tolerance, the positive
+    control fails or the negative control passes (then the test cannot tell yes from no at this
+    lattice size and sample count); otherwise supported / not supported as the layer passes.
+    """
+    for name, ctrl, want in (("positive", positive, "supported"), ("negative", negative, "not supported")):
+        if ctrl is None:
+            continue
+        v, why = _scale_invariance_outcome(ctrl, tol_binder, tol_ratio)
+        if v != want:
+            return "inconclusive", f"the {name} control does not come out '{want}' ({v}: {why})"
+    return _scale_invariance_outcome(stats, tol_binder, tol_ratio)
+
+
+def combine_seeds(per_seed: list[dict], keys=("binder_diff", "ratio_spread")) -> dict:
+    """Mean over training seeds of each key, with error sqrt(mean(err^2) + var/n_seeds):
+    the jackknife error within a seed and the spread between seeds together."""
+    out = {}
+    for k in keys:
+        v = np.array([float(d[k]) for d in per_seed])
+        e = np.array([float(d[k + "_err"]) for d in per_seed])
+        var = v.var(ddof=1) / len(v) if len(v) > 1 else 0.0
+        out[k], out[k + "_err"] = float(v.mean()), float(np.sqrt(np.mean(e**2) + var))
+    return out
 
 
 def coupling_flow_verdict(learned, learned_err, classical: dict) -> tuple[str, str]:
@@ -264,6 +297,91 @@ def _correlation_ratio(coarse, visible, scale: int) -> dict:
     }
 
 
+def _sample_correlations(configs, distances) -> np.ndarray:
+    """Per-sample G_n(r) = mean over sites and both axes of s_x s_{x+r e}: float64 (n, len(distances))."""
+    s = np.asarray(configs)
+    out = np.empty((s.shape[0], len(distances)))
+    for start in range(0, s.shape[0], 512):
+        x = s[start : start + 512].astype(np.float64)
+        for j, r in enumerate(distances):
+            out[start : start + 512, j] = 0.5 * (
+                (x * np.roll(x, -r, axis=1)).mean(axis=(1, 2))
+                + (x * np.roll(x, -r, axis=2)).mean(axis=(1, 2))
+            )
+    return out
+
+
+def scale_invariance_stats(coarse, visible, scale: int, *, n_blocks: int = 20) -> dict:
+    """Scale invariance of a coarse layer against the visible layer it was made from.
+
+    Args:
+        coarse: (n, L/scale, L/scale) and visible: (n, L, L) configurations of +-1; sample k of
+            ``coarse`` is the image of sample k of ``visible`` (the errors are paired).
+
+    Returns:
+        dict with the Binder cumulants U = 1 - <m^4> / (3 <m^2>^2) of both layers, their
+        difference ``binder_diff`` = U_coarse - U_visible, and the relative spread
+        (max - min) / mean over r = 1 .. side/2 (with scale r <= L/2) of G'(r) / G(scale r)
+        (``ratio_spread``), each with a blocked jackknife error over the samples (``*_err``).
+    """
+    c, v = np.asarray(coarse), np.asarray(visible)
+    if c.shape[0] != v.shape[0]:
+        raise InputError(
+            f"coarse and visible layers need the same samples, got {c.shape[0]} and {v.shape[0]}"
+        )
+    mc = c.astype(np.float64).mean(axis=(1, 2))
+    mv = v.astype(np.float64).mean(axis=(1, 2))
+    m2c, m2v = mc * mc, mv * mv
+
+    def binder(a, b):
+        return 1.0 - b / (3.0 * a * a)
+
+    Uc = jackknife(binder, m2c, m2c * m2c, n_blocks=n_blocks)
+    Uv = jackknife(binder, m2v, m2v * m2v, n_blocks=n_blocks)
+    d = jackknife(
+        lambda a, b, x, y: binder(a, b) - binder(x, y), m2c, m2c * m2c, m2v, m2v * m2v, n_blocks=n_blocks
+    )
+    r = np.arange(1, c.shape[1] // 2 + 1)
+    r = r[scale * r <= v.shape[1] // 2]
+    gc = _sample_correlations(c, r)
+    gv = _sample_correlations(v, scale * r)
+    k = len(r)
+
+    def spread(*means):
+        ratio = np.array(means[:k]) / np.array(means[k:])
+        return float(np.ptp(ratio) / np.mean(ratio))
+
+    if k > 1:
+        sp = jackknife(spread, *gc.T, *gv.T, n_blocks=n_blocks)
+    else:
+        sp = (float("nan"), float("nan"))
+    return {
+        "binder_coarse": Uc[0],
+        "binder_coarse_err": Uc[1],
+        "binder_visible": Uv[0],
+        "binder_visible_err": Uv[1],
+        "binder_diff": d[0],
+        "binder_diff_err": d[1],
+        "ratio_spread": sp[0],
+        "ratio_spread_err": sp[1],
+    }
+
+
+def random_nonlocal_map(configs, b: int = 2, *, seed: int = 0) -> np.ndarray:
+    """A control block map that is not local: the sites are shuffled by one fixed random
+    permutation, cut into groups of b^2, and each coarse spin is the majority of its group
+    (ties broken at random). It keeps the magnetization but scrambles distances, so it must
+    fail a scale-invariance test. int8 (n, L/b, L/b)."""
+    s = np.asarray(configs)
+    n, L, _ = s.shape
+    side = L // b
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(L * L)
+    groups = s.reshape(n, -1)[:, perm].reshape(n, side * side, b * b).astype(np.int64).sum(axis=2)
+    ties = np.where(rng.random(groups.shape) < 0.5, 1, -1)
+    return np.where(groups > 0, 1, np.where(groups < 0, -1, ties)).astype(np.int8).reshape(n, side, side)
+
+
 def _fit(configs) -> dict:
     f = try_fit_couplings(configs, FLOW_OPERATORS)
     if f is None:
@@ -281,6 +399,7 @@ def _levels_summary(lattices, b: int) -> list[dict]:
                 "binder": U,
                 "binder_err": Ue,
                 "correlation": _correlation_ratio(lattices[lev], lattices[0], b**lev),
+                "scale": scale_invariance_stats(lattices[lev], lattices[0], b**lev),
                 "couplings": _fit(lattices[lev]),
             }
         )
@@ -339,6 +458,10 @@ def run(config: Config, ctx: RunContext) -> Result:
             for lev in range(levels):
                 lattices.append(block_configs(lattices[-1], b, rule, seed=config.seed + lev))
             out[rule] = {"exponents": _exponents(r), "levels": _levels_summary(lattices, b)}
+        # the negative control of scale invariance: a map that keeps m but scrambles distances
+        out["control_random_nonlocal"] = scale_invariance_stats(
+            random_nonlocal_map(configs, b, seed=config.seed + 7), configs, b
+        )
         return _nan_to_none(out)
 
     cl = _none_to_nan(ctx.step("classical_maps", classical))
@@ -534,12 +657,31 @@ def run(config: Config, ctx: RunContext) -> Result:
                     "level": s["level"],
                     "binder": round(s["binder"], 4),
                     "binder_err": round(s["binder_err"], 4),
+                    "U - U_visible": round(s["scale"]["binder_diff"], 4),
+                    "U - U_visible err": round(s["scale"]["binder_diff_err"], 4),
                     "G'(r)/G(br) spread": round(s["correlation"]["spread"], 4),
+                    "spread err": round(s["scale"]["ratio_spread_err"], 4),
                     "K_nn": round(s["couplings"]["K"][0], 4),
                     "K_nnn": round(s["couplings"]["K"][1], 4),
                     "K_plaq": round(s["couplings"]["K"][2], 4),
                 }
             )
+    ctrl = cl["control_random_nonlocal"]
+    scale_rows.append(
+        {
+            "map": "control: random non-local",
+            "level": 1,
+            "binder": round(ctrl["binder_coarse"], 4),
+            "binder_err": round(ctrl["binder_coarse_err"], 4),
+            "U - U_visible": round(ctrl["binder_diff"], 4),
+            "U - U_visible err": round(ctrl["binder_diff_err"], 4),
+            "G'(r)/G(br) spread": round(ctrl["ratio_spread"], 4),
+            "spread err": round(ctrl["ratio_spread_err"], 4),
+            "K_nn": None,
+            "K_nnn": None,
+            "K_plaq": None,
+        }
+    )
     res.tables[
         f"coarse layers: Binder (visible {U_v:.4f} +- {U_ve:.4f}, L -> inf {BINDER_CRITICAL}), correlation ratio, couplings"
     ] = scale_rows
@@ -571,16 +713,29 @@ def run(config: Config, ctx: RunContext) -> Result:
                 reason=why,
             )
         )
+    positive = summaries["majority"][0]["scale"]
+    negative = cl["control_random_nonlocal"]
     for m in MAPS:
-        s = summaries[m][0]
-        v, why = scale_invariance_verdict(s["binder"], s["binder_err"], U_v, U_ve, s["correlation"]["spread"])
+        if m == "rbm":
+            st = combine_seeds([sd["levels"][0]["scale"] for sd in rb])
+            err_note = f"errors: jackknife and the spread over {len(rb)} training seeds"
+        else:
+            st = summaries[m][0]["scale"]
+            err_note = "paired jackknife errors"
+        v, why = scale_invariance_verdict(
+            st, positive=None if m == "majority" else positive, negative=negative
+        )
         res.claims.append(
             Claim(
                 id=f"learned-rg.scale-invariance.{m}",
                 claim=f"At K_c the {m} map's coarse layer is a rescaled copy of the visible layer (scale invariance).",
                 source="Kadanoff block spins; Mehta & Schwab 2014 (arXiv:1410.3831)",
-                measurement=f"Binder coarse {s['binder']:.4f} +- {s['binder_err']:.4f} vs visible {U_v:.4f} +- {U_ve:.4f}; G'(r)/G(br) relative spread {s['correlation']['spread']:.3f}",
-                comparison=f"equal Binder cumulants (L -> inf: {BINDER_CRITICAL}) and a constant G'(r)/G(br)",
+                measurement=f"level 1: U_coarse - U_visible = {st['binder_diff']:+.4f} +- {st['binder_diff_err']:.4f}, "
+                f"G'(r)/G(br) relative spread {st['ratio_spread']:.3f} +- {st['ratio_spread_err']:.3f} ({err_note}); "
+                f"controls: majority at K_c {positive['binder_diff']:+.4f}, {positive['ratio_spread']:.3f}; "
+                f"random non-local map {negative['binder_diff']:+.4f}, {negative['ratio_spread']:.3f}",
+                comparison=f"equal Binder cumulants (visible {U_v:.4f}; L -> inf: {BINDER_CRITICAL}) and a constant "
+                "G'(r)/G(br); the majority rule must pass and a random non-local map must fail",
                 verdict=v,
                 reason=why
                 + (
