@@ -168,6 +168,41 @@ def test_rbm_block_map_places_and_aligns_units():
         RBMBlockMap.of(rbm, 16, 2)
 
 
+def test_pseudo_likelihood_on_the_own_hidden_layer_matches_the_exact_marginal():
+    """Lattice couplings of an RBM map's hidden marginal: sampled pseudo-likelihood against the
+    exact limit (visible layer summed), and invariance under the h_j -> -h_j gauge."""
+    from deeprg.rg import fit_couplings
+    from deeprg.vrg import exact_hidden_lattice_couplings, hidden_marginal_samples
+
+    rbm, perm, signs = _block_rbm()
+    W0 = rbm.W.detach().numpy() / 3.0  # +-1 on each unit's block
+    side, L = 4, 8
+    W = 0.3 * W0.copy()
+    for k in range(side * side):  # units also see the blocks to their right and below: shared spins
+        r, c = divmod(k, side)
+        for dr, dc in ((0, 1), (1, 0)):
+            kk = ((r + dr) % side) * side + (c + dc) % side
+            W[:, perm[k]] += 0.15 * signs[k] * np.abs(W0[:, perm[kk]])
+    with torch.no_grad():
+        rbm.W.copy_(torch.as_tensor(W))
+    fmap = RBMBlockMap.of(rbm, L, 2, seed=0)
+    np.testing.assert_array_equal(fmap.order, perm)
+    exact = exact_hidden_lattice_couplings(fmap)
+    assert exact["operators"] == ["nn", "nnn", "plaquette"] and exact["pl_limit"][0] > 0.1
+    x = generate_samples(SquareLattice(L), K_CRITICAL, 400, algorithm="wolff", seed=2).configs
+    hs = hidden_marginal_samples(fmap, x, burn_in=100, samples_per_chain=20, every=3, seed=1)
+    assert hs.shape == (400 * 20, 4, 4) and hs.dtype == np.int8
+    fit = fit_couplings(hs, "nn,nnn,plaquette", n_blocks=20)
+    assert np.all(np.abs(fit.couplings - exact["pl_limit"]) <= 4 * fit.errors)
+    # flipping a unit (W[:, j], b_j -> -W[:, j], -b_j) is a gauge: the placed couplings are unchanged
+    flipped_rbm = RBM(L * L, side * side, visible="spin", hidden="spin", dtype=torch.float64)
+    with torch.no_grad():
+        flipped_rbm.W.copy_(torch.as_tensor(W * np.where(np.arange(side * side) == 3, -1.0, 1.0)))
+    flipped = exact_hidden_lattice_couplings(RBMBlockMap.of(flipped_rbm, L, 2))
+    np.testing.assert_allclose(flipped["pl_limit"], exact["pl_limit"], atol=1e-10)
+    np.testing.assert_allclose(flipped["orbit_mean"], exact["orbit_mean"], atol=1e-10)
+
+
 # --- verdict functions reach every outcome -----------------------------------------------------
 def test_learned_rg_verdicts_reach_every_outcome():
     from deeprg.experiments.learned_rg import (

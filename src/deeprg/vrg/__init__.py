@@ -20,6 +20,7 @@ from deeprg.vrg._graph import (
     random_regular_graph,
     sample_graph_ising,
 )
+from deeprg.vrg._hidden_couplings import exact_hidden_lattice_couplings, hidden_marginal_samples
 from deeprg.vrg._learned_map import (
     RBMBlockMap,
     field_centroids,
@@ -69,12 +70,14 @@ __all__ = [
     "decimation_operator",
     "effective_radius",
     "estimate_ising_mapping",
+    "exact_hidden_lattice_couplings",
     "exact_k_prime",
     "field_centroids",
     "graph_distances",
     "graph_edges",
     "graph_ising_energy",
     "graph_radius",
+    "hidden_marginal_samples",
     "kl_per_spin",
     "layer_locality",
     "layer_locality_metrics",
