@@ -85,6 +85,7 @@ SMALL = {
         "exact_epochs": 2,
         "pl_chains": 40,
         "pl_burn_in": 50,
+        "pl_every": 2,
     },
     "finite-size-scaling": {
         "sizes": [4, 6, 8],

@@ -260,6 +260,16 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exact_couplings_verdict([], [], [])[0] == "inconclusive"
     assert exact_couplings_verdict([0.5, -0.1], [1.5, -0.1], [0.4, 0.005])[0] == "inconclusive"
 
+    from deeprg.experiments.learned_rg import drift_z, with_convergence
+
+    assert drift_z([0.3, 0.1], [0.01, 0.01], [0.31, 0.1], [0.01, 0.01]) < 1
+    assert drift_z([0.3, 0.1], [0.01, 0.01], [0.4, 0.1], [0.01, 0.01]) > 3
+    assert np.isnan(drift_z([0.3], [0.0], [0.3], [0.0]))
+    assert with_convergence(("supported", ""), 0.5)[0] == "supported"
+    assert with_convergence(("not supported", ""), 0.5)[0] == "not supported"
+    assert with_convergence(("supported", ""), 7.0)[0] == "inconclusive"
+    assert with_convergence(("not supported", ""), float("nan"))[0] == "inconclusive"
+
 
 def test_rbm_flow_verdicts_reach_every_outcome():
     from deeprg.experiments.rbm_flow import (

@@ -82,8 +82,9 @@ class Config(ExperimentConfig):
     exact_samples: int = 4000
     exact_epochs: int = 10
     pl_L: int = 8
-    pl_chains: int = 500
+    pl_chains: int = 200
     pl_burn_in: int = 2000
+    pl_every: int = 50
 
     def validate(self):
         super().validate()
@@ -101,6 +102,7 @@ class Config(ExperimentConfig):
         self._require("pl_L", self.pl_L == 8, "8 (a 4 x 4 hidden layer: 16 units, summed exactly)")
         self._require("pl_chains", self.pl_chains >= 40, ">= 40 (20 blocks of chains for the errors)")
         self._require("pl_burn_in", self.pl_burn_in >= 1, ">= 1")
+        self._require("pl_every", self.pl_every >= 1, ">= 1")
         self._require("control_K", 0 < self.control_K < K_CRITICAL, f"in (0, {K_CRITICAL:.4f})")
 
 
@@ -248,6 +250,27 @@ def coupling_flow_verdict(learned, learned_err, classical: dict) -> tuple[str, s
             f"the errors of coupling(s) {unresolved.tolist()} exceed the spread between the classical rules",
         )
     return "supported", "every learned coupling lies within the classical rules' range (2 sigma)"
+
+
+def drift_z(first, first_err, second, second_err) -> float:
+    """max |K1 - K2| / sqrt(e1^2 + e2^2) between fits on the first and second halves of Gibbs
+    chains: a chain still drifting (not at its stationary distribution) gives a large value."""
+    a, b = np.asarray(first, float), np.asarray(second, float)
+    e = np.hypot(np.asarray(first_err, float), np.asarray(second_err, float))
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(e > 0)):
+        return float("nan")
+    return float(np.max(np.abs(a - b) / e))
+
+
+def with_convergence(verdict: tuple[str, str], z: float, *, max_z: float = 3.0) -> tuple[str, str]:
+    """A verdict on sampled couplings stands only when the chains had converged (drift z <= max_z
+    between the halves of every chain); otherwise it is inconclusive."""
+    if not (math.isfinite(z) and z <= max_z):
+        return (
+            "inconclusive",
+            f"the Gibbs chains had not converged (halves differ by {z:.1f} sigma > {max_z})",
+        )
+    return verdict
 
 
 def rsmi_verdict(uniformity, mi_bound, mi_control, *, min_uniformity=0.9, min_ratio=3.0) -> tuple[str, str]:
@@ -401,6 +424,21 @@ def _fit(configs, **kwargs) -> dict:
     return {"K": f.couplings.tolist(), "err": f.errors.tolist()}
 
 
+def _own_fit(samples, n_chains: int) -> dict:
+    """Couplings of chain-major Gibbs samples (all, and the first and second half of every
+    chain, for the drift check), with the mean |m| of the samples."""
+    s = np.asarray(samples)
+    per = s.reshape(n_chains, -1, *s.shape[1:])
+    half = per.shape[1] // 2
+    first = _fit(per[:, :half].reshape(-1, *s.shape[1:]), n_blocks=20)
+    second = _fit(per[:, half:].reshape(-1, *s.shape[1:]), n_blocks=20)
+    return {
+        **_fit(s, n_blocks=20),
+        "drift_z": drift_z(first["K"], first["err"], second["K"], second["err"]),
+        "abs_m": float(np.abs(s.reshape(len(s), -1).mean(axis=1)).mean()),
+    }
+
+
 def _levels_summary(lattices, b: int) -> list[dict]:
     out = []
     for lev in range(1, len(lattices)):
@@ -543,6 +581,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 maps[0],
                 configs[: config.pl_chains],
                 burn_in=config.pl_burn_in,
+                every=config.pl_every,
                 seed=config.seed + 1000 * i + 5,
             )
             seeds.append(
@@ -550,7 +589,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                     "exponents": _exponents(r),
                     "levels": _levels_summary(lattices, b),
                     "block_concentration": [m.block_concentration() for m in maps],
-                    "own_hidden_couplings": _fit(own, n_blocks=20),
+                    "own_hidden_couplings": _own_fit(own, config.pl_chains),
                 }
             )
         return _nan_to_none(seeds)
@@ -623,16 +662,24 @@ def run(config: Config, ctx: RunContext) -> Result:
         """Lattice couplings (nn, nnn, plaquette) of a 64 -> 16 RBM map's own hidden layer: by
         pseudo-likelihood on Gibbs samples, against the exact hidden marginal."""
         x = generate_samples(
-            SquareLattice(config.pl_L), K_CRITICAL, config.exact_samples, algorithm="wolff", seed=config.seed + 9
+            SquareLattice(config.pl_L),
+            K_CRITICAL,
+            config.exact_samples,
+            algorithm="wolff",
+            seed=config.seed + 9,
         ).configs
         fmap = train_rbm_map(
             x, b, seed=config.seed + 13, epochs=config.rbm_epochs, lr=config.rbm_lr, l1=config.rbm_l1
         )
         exact = exact_hidden_lattice_couplings(fmap, FLOW_OPERATORS)
         own = hidden_marginal_samples(
-            fmap, x[: config.pl_chains], burn_in=config.pl_burn_in, seed=config.seed + 14
+            fmap,
+            x[: config.pl_chains],
+            burn_in=config.pl_burn_in,
+            every=config.pl_every,
+            seed=config.seed + 14,
         )
-        return {**exact, "fitted": _fit(own, n_blocks=20), "n_samples": len(own)}
+        return {**exact, "fitted": _own_fit(own, config.pl_chains), "n_samples": len(own)}
 
     with torch_threads(1):
         hp = ctx.step("hidden_couplings_pl", hidden_pl)
@@ -808,14 +855,18 @@ def run(config: Config, ctx: RunContext) -> Result:
         np.mean(np.array([s["own_hidden_couplings"]["err"] for s in rb]) ** 2, axis=0)
         + (own_K.var(axis=0, ddof=1) / len(rb) if len(rb) > 1 else 0.0)
     )
-    v, why = coupling_flow_verdict(own_K.mean(axis=0), own_Ke, classical_K)
+    own_z = max(float(s["own_hidden_couplings"]["drift_z"]) for s in rb)
+    v, why = with_convergence(coupling_flow_verdict(own_K.mean(axis=0), own_Ke, classical_K), own_z)
     res.claims.append(
         Claim(
             id="learned-rg.own-hidden-couplings",
             claim="The learned RBM's own hidden layer (its marginal p(h), not h sampled from data) has couplings within the range spanned by the majority, decimation and RSMI block maps.",
             source="Mehta & Schwab 2014 (arXiv:1410.3831); Decelle et al. 2023 (arXiv:2309.02292) for the RBM -> multi-body Ising mapping",
             measurement=f"level-1 RBM, pseudo-likelihood on {config.pl_chains} Gibbs chains (burn-in {config.pl_burn_in}): "
-            f"(K_nn, K_nnn, K_plaq) = {np.round(own_K.mean(axis=0), 3).tolist()} +- {np.round(own_Ke, 3).tolist()}; "
+            f"(K_nn, K_nnn, K_plaq) = {np.round(own_K.mean(axis=0), 3).tolist()} +- {np.round(own_Ke, 3).tolist()}, "
+            f"<|m|> of the hidden samples {np.mean([s['own_hidden_couplings']['abs_m'] for s in rb]):.3f}, "
+            f"drift between chain halves {own_z:.1f} sigma; h sampled from the data instead: "
+            f"{np.round(rbm_K.mean(axis=0), 3).tolist()}; "
             + "; ".join(f"{m} {np.round(k, 3).tolist()}" for m, k in classical_K.items()),
             comparison="majority, decimation and RSMI on the same samples",
             verdict=v,
@@ -823,14 +874,17 @@ def run(config: Config, ctx: RunContext) -> Result:
         )
     )
     hp_fit = hp["fitted"]
-    v, why = exact_couplings_verdict(hp["pl_limit"], hp_fit["K"], hp_fit["err"])
+    v, why = with_convergence(
+        exact_couplings_verdict(hp["pl_limit"], hp_fit["K"], hp_fit["err"]), hp_fit["drift_z"]
+    )
     res.claims.append(
         Claim(
             id="learned-rg.hidden-lattice-couplings-pl",
             claim="Pseudo-likelihood on an RBM map's own hidden samples recovers the lattice couplings (nn, nnn, plaquette) of its exact hidden marginal.",
             source="Besag 1975 (pseudo-likelihood); Decelle et al. 2023 (arXiv:2309.02292), exact RBM -> multi-body Ising mapping",
             measurement=f"{config.pl_L * config.pl_L} -> {hp['n_hidden']} RBM at K_c: sampled {np.round(hp_fit['K'], 3).tolist()} +- "
-            f"{np.round(hp_fit['err'], 3).tolist()} ({hp['n_samples']} samples); exact pseudo-likelihood limit "
+            f"{np.round(hp_fit['err'], 3).tolist()} ({hp['n_samples']} samples, <|m|> {hp_fit['abs_m']:.3f}, drift between chain "
+            f"halves {hp_fit['drift_z']:.1f} sigma); exact pseudo-likelihood limit "
             f"{np.round(hp['pl_limit'], 3).tolist()}; Walsh-Hadamard orbit means {np.round(hp['orbit_mean'], 3).tolist()}, "
             f"largest term outside the three operators {hp['largest_other']:.3f}",
             comparison="the pseudo-likelihood limit under the exact hidden distribution (visible layer summed)",
