@@ -138,8 +138,14 @@ def main():
     # learned maps: seed 0 of each first, then the further seeds (so an interrupted run has both)
     order = [("rsmi", 0), ("rbm", 0)]
     order += [("rsmi", s) for s in range(1, args.rsmi_seeds)] + [("rbm", s) for s in range(1, args.rbm_seeds)]
+    # an RBM trained with other than the default settings is cached (and reported) under its own name
+    rbm_tag = (
+        ""
+        if (args.rbm_epochs, args.rbm_l1, args.rbm_train_samples) == (10, 3e-3, 0)
+        else f"_e{args.rbm_epochs}_l1{args.rbm_l1:g}_n{args.rbm_train_samples or len(x)}"
+    )
     for kind, s in order:
-        name = f"{kind}_seed{s}"
+        name = f"{kind}_seed{s}" + (rbm_tag if kind == "rbm" else "")
         if have(name):
             built[name] = _cached(
                 root / f"{name}.npz", lambda kind=kind, s=s: (rsmi if kind == "rsmi" else rbm)(s)
@@ -170,7 +176,7 @@ def main():
                 f"{float(d['seconds']) if lev == 0 else float('nan'):.1f} |"
             )
     for kind, key in (("rsmi", "uniformity"), ("rbm", "concentration")):
-        names = [n for n in report["maps"] if n.startswith(kind + "_seed")]
+        names = [n for n in report["maps"] if n.startswith(kind + "_")]
         if len(names) < 2:
             continue
         print(f"\n# {kind} over {len(names)} training seeds (mean, sample std):")

@@ -78,7 +78,9 @@ def _orbit(op, side: int) -> list[list[frozenset]]:
     return orbits
 
 
-def exact_hidden_lattice_couplings(fmap: RBMBlockMap, operators="nn,nnn,plaquette") -> dict:
+def exact_hidden_lattice_couplings(
+    fmap: RBMBlockMap, operators="nn,nnn,plaquette", *, samples: int = 0, seed: int = 0
+) -> dict:
     """Exact lattice couplings of a small RBM block map's hidden marginal (<= 20 hidden units).
 
     Returns:
@@ -86,7 +88,9 @@ def exact_hidden_lattice_couplings(fmap: RBMBlockMap, operators="nn,nnn,plaquett
         hidden distribution (the limit of the sampled fit); ``orbit_mean``: each operator's
         Walsh-Hadamard couplings K_A averaged over its translates A on the coarse torus (in the
         placed, sign-aligned gauge); ``largest_other``: the largest |K_A| of a term outside the
-        operators' orbits (the truncation the fit leaves out); ``n_hidden``.
+        operators' orbits (the truncation the fit leaves out); ``n_hidden``; with ``samples`` > 0
+        also ``samples``: int8 (samples, L/b, L/b) independent draws from the exact hidden
+        distribution (placed, sign-aligned), seeded by ``seed``.
     """
     rbm = fmap.rbm
     n_h, side = rbm.n_hidden, fmap.L // fmap.b
@@ -142,7 +146,12 @@ def exact_hidden_lattice_couplings(fmap: RBMBlockMap, operators="nn,nnn,plaquett
                 covered.add(st)
         orbit_mean.append(float(np.mean(vals)))
     other = [abs(v) for st, v in coarse_terms.items() if st not in covered]
+    out = {}
+    if samples > 0:
+        idx = np.random.default_rng(seed).choice(len(p), size=samples, p=p)
+        out["samples"] = coarse[idx]
     return {
+        **out,
         "operators": [op.name for op in ops],
         "pl_limit": K.tolist(),
         "orbit_mean": orbit_mean,
