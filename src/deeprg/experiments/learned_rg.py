@@ -72,6 +72,7 @@ class Config(ExperimentConfig):
     samples: int = 4000
     n_even: int = 4
     rbm_seeds: int = 2
+    rsmi_seeds: int = 2
     rbm_epochs: int = 10
     rbm_lr: float = 0.05
     rbm_l1: float = 3e-3
@@ -98,6 +99,7 @@ class Config(ExperimentConfig):
         self._require("samples", self.samples >= 400, ">= 400")
         self._require("n_even", 1 <= self.n_even <= len(EVEN_2D), f"1..{len(EVEN_2D)}")
         self._require("rbm_seeds", self.rbm_seeds >= 1, ">= 1")
+        self._require("rsmi_seeds", self.rsmi_seeds >= 1, ">= 1")
         self._require("exact_L", self.exact_L == 4, "4 (a 4-unit hidden layer: all 15 terms fitted)")
         self._require("pl_L", self.pl_L == 8, "8 (a 4 x 4 hidden layer: 16 units, summed exactly)")
         self._require("pl_chains", self.pl_chains >= 40, ">= 40 (20 blocks of chains for the errors)")
@@ -115,6 +117,7 @@ PRESETS = {
         samples=40000,
         n_even=6,
         rbm_seeds=3,
+        rsmi_seeds=3,
         rbm_epochs=30,
         rsmi_iterations=600,
         rsmi_pairs=200000,
@@ -529,6 +532,23 @@ def run(config: Config, ctx: RunContext) -> Result:
             filters.append(f.to_dict())
             lattices.append(f.block_map(seed=config.seed + 500)(lattices[-1], lev))
         r = mcrg_from_levels(lattices, b=b, even=even, odd=odd)
+        # further training seeds: the spread of the filter and of the exponents over seeds
+        seed_runs = [{**_exponents(r), "uniformity": [f["uniformity"] for f in filters]}]
+        for i in range(1, config.rsmi_seeds):
+            lat, uni = [configs], []
+            for lev in range(levels):
+                f = train_rsmi(
+                    lat[-1],
+                    b,
+                    iterations=config.rsmi_iterations,
+                    max_pairs=config.rsmi_pairs,
+                    seed=config.seed + 1000 * i + lev,
+                )
+                uni.append(f.uniformity)
+                lat.append(f.block_map(seed=config.seed + 500 + 1000 * i)(lat[-1], lev))
+            seed_runs.append(
+                {**_exponents(mcrg_from_levels(lat, b=b, even=even, odd=odd)), "uniformity": uni}
+            )
         # the control: the same training on column-shuffled data (marginals kept, correlations gone)
         rng = np.random.default_rng(config.seed + 3)
         flat = configs.reshape(len(configs), -1).copy()
@@ -556,6 +576,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 "exponents": _exponents(r),
                 "levels": _levels_summary(lattices, b),
                 "filters": filters,
+                "seed_runs": seed_runs,
                 "shuffled_control": shuffled.to_dict(),
                 "high_T_control": {**high_T.to_dict(), "K": config.control_K},
             }
@@ -687,18 +708,22 @@ def run(config: Config, ctx: RunContext) -> Result:
         hp = ctx.step("hidden_couplings_pl", hidden_pl)
 
     # --- aggregate -------------------------------------------------------------------------
-    def seed_mean(key):
-        vals = np.array([s["exponents"][key] for s in rb])
-        errs = np.array([s["exponents"][key + "_err"] for s in rb])
+    def seed_mean(runs, key):
+        """Mean over training seeds; error sqrt(mean jackknife error^2 + var over seeds / n)."""
+        vals = np.array([s[key] for s in runs])
+        errs = np.array([s[key + "_err"] for s in runs])
         mean = vals.mean(axis=0)
-        spread = vals.std(axis=0, ddof=1) / np.sqrt(len(rb)) if len(rb) > 1 else np.zeros_like(mean)
+        spread = vals.std(axis=0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else np.zeros_like(mean)
         return mean, np.sqrt(np.mean(errs**2, axis=0) + spread**2)
 
+    def seed_exponents(runs):
+        (yT, yTe), (yh, yhe) = seed_mean(runs, "y_T"), seed_mean(runs, "y_h")
+        return {"y_T": yT, "y_T_err": yTe, "y_h": yh, "y_h_err": yhe}
+
     exps = {m: {k: np.array(v) for k, v in cl[m]["exponents"].items()} for m in ("majority", "decimation")}
-    exps["rsmi"] = {k: np.array(v) for k, v in rs["exponents"].items()}
-    yT, yTe = seed_mean("y_T")
-    yh, yhe = seed_mean("y_h")
-    exps["rbm"] = {"y_T": yT, "y_T_err": yTe, "y_h": yh, "y_h_err": yhe}
+    rsmi_runs = rs.get("seed_runs") or [rs["exponents"]]
+    exps["rsmi"] = seed_exponents(rsmi_runs)
+    exps["rbm"] = seed_exponents([s["exponents"] for s in rb])
     summaries = {
         "majority": cl["majority"]["levels"],
         "decimation": cl["decimation"]["levels"],
@@ -793,6 +818,15 @@ def run(config: Config, ctx: RunContext) -> Result:
                     + ", ".join(f"{sd['exponents']['y_T'][0][-1]:.3f}" for sd in rb)
                     + ")"
                     if m == "rbm"
+                    else ""
+                )
+                + (
+                    f" (mean over {len(rsmi_runs)} training seeds; level-1 y_T per seed: "
+                    + ", ".join(f"{sd['y_T'][0][-1]:.3f}" for sd in rsmi_runs)
+                    + ", y_h: "
+                    + ", ".join(f"{sd['y_h'][0][-1]:.4f}" for sd in rsmi_runs)
+                    + ")"
+                    if m == "rsmi"
                     else ""
                 ),
                 comparison=f"exact 1 and 1.875, within MCRG's truncation tolerance ({TOL_Y_T}, {TOL_Y_H}) + 2 sigma",
@@ -906,7 +940,14 @@ def run(config: Config, ctx: RunContext) -> Result:
             claim="Maximising I(H; environment) at K_c gives the equal-weight block-spin filter.",
             source="Koch-Janusz & Ringel, Nature Physics 14, 578 (2018), arXiv:1704.06279",
             measurement=f"filter {np.round(f0['weights'], 3).tolist()}, uniformity {f0['uniformity']:.3f}, I bound {f0['mutual_information_bound']:.4f} nats; "
-            f"column-shuffled control: I bound {rs['shuffled_control']['mutual_information_bound']:.4f}, uniformity {rs['shuffled_control']['uniformity']:.3f}; "
+            + (
+                f"level-1 uniformity over {len(rsmi_runs)} training seeds: "
+                + ", ".join(f"{sd['uniformity'][0]:.4f}" for sd in rsmi_runs)
+                + "; "
+                if "uniformity" in rsmi_runs[0]
+                else ""
+            )
+            + f"column-shuffled control: I bound {rs['shuffled_control']['mutual_information_bound']:.4f}, uniformity {rs['shuffled_control']['uniformity']:.3f}; "
             f"K = {config.control_K}: uniformity {rs['high_T_control']['uniformity']:.3f}, I bound {rs['high_T_control']['mutual_information_bound']:.4f}",
             comparison="uniformity 1 = equal weights (majority rule), 1/b^2 = one site (decimation)",
             verdict=v,
