@@ -10,12 +10,17 @@ On the same equilibrium samples of the 2D Ising model at K_c, four block maps ar
   sampled from the data, sign-aligned and placed on the coarse lattice by their receptive
   fields, trained level by level, over several training seeds.
 
-Measured per map: Swendsen MCRG exponents y_T, y_h per level with jackknife (and seed) errors;
-scale invariance of the coarse layer (Binder cumulant against the visible layer's and the
-infinite-lattice value 0.61069, Kamieniarz & Bloete 1993; G'(r) against G(b r)); the fitted
-couplings (nn, nnn, plaquette) of the coarse layer, judged against the spread between the
-classical rules. A small RBM checks the exact hidden-layer couplings (visible layer summed,
-Walsh-Hadamard) against pseudo-likelihood on its own hidden samples.
+Measured per map: Swendsen MCRG exponents y_T, y_h per level with jackknife (and, for the
+learned maps, training-seed) errors; scale invariance of the coarse layer (Binder cumulant
+against the visible layer's, paired jackknife error, and the infinite-lattice value 0.61069,
+Kamieniarz & Bloete 1993; G'(r) against G(b r)), with the majority rule as the control that
+must pass and a random non-local map (majority of b^2 randomly chosen sites) as the one that
+must fail; the fitted couplings (nn, nnn, plaquette) of the coarse layer, judged against the
+spread between the classical rules; the same couplings of the RBM's own hidden marginal p(h)
+(Gibbs chains, pseudo-likelihood, a drift check between chain halves). Small RBMs check the
+exact hidden-layer couplings (visible layer summed, Walsh-Hadamard; Decelle et al. 2023,
+arXiv:2309.02292) against pseudo-likelihood on their own hidden samples: all 15 multi-body
+terms of a 16 -> 4 RBM, and the lattice couplings of a 64 -> 16 one.
 """
 
 from __future__ import annotations
