@@ -211,7 +211,7 @@ def main():
     off_visible = off.configs
     controls = {
         f"control: majority at K = {args.control_K:.2f}": (
-            block_configs(off_visible, 2, "majority"),
+            block_configs(off_visible, 2, "majority", seed=args.seed),
             off_visible,
         )
     }
