@@ -34,7 +34,7 @@ from deeprg.experiments.learned_rg import (
     scale_invariance_stats,
 )
 from deeprg.lattice import SquareLattice
-from deeprg.nn import RBM
+from deeprg.nn import RBM, TrainConfig, Trainer
 from deeprg.rg import EVEN_2D, ODD_2D, block_configs, mcrg_from_levels, train_rsmi, try_fit_couplings
 from deeprg.sampling import generate_samples
 from deeprg.utils import atomic_path, atomic_write_json
@@ -73,6 +73,12 @@ def main():
     )
     ap.add_argument("--rbm-seeds", type=int, default=1)
     ap.add_argument("--rsmi-seeds", type=int, default=1)
+    ap.add_argument(
+        "--local-rbm-seeds",
+        type=int,
+        default=0,
+        help="also a local, weight-shared learned map: one 4 -> 1 RBM trained on all 2 x 2 blocks",
+    )
     ap.add_argument("--control-K", type=float, default=0.40)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path, default=Path(".cache/bench_learned_rg"))
@@ -147,9 +153,48 @@ def main():
             params[f"order{lev}"], params[f"signs{lev}"] = fmap.order, fmap.signs
         return {**{f"level{k}": a for k, a in enumerate(lat)}, "concentration": np.array(conc), **params}
 
+    def local_rbm(s):
+        """A learned map with locality built in: one binary RBM with 4 visible units and 1 hidden
+        unit, trained (PCD-1) on 200,000 of the level's 2 x 2 blocks and applied to every block
+        (weights shared); the hidden unit is read as a spin, sign-aligned with sum(W)."""
+        lat, w = [x], []
+        for lev in range(levels):
+            y = lat[-1]
+            n, side = len(y), y.shape[1] // 2
+            blocks = y.reshape(n, side, 2, side, 2).transpose(0, 1, 3, 2, 4).reshape(-1, 4)
+            rng = np.random.default_rng(args.seed + 1000 * s + lev)
+            train = blocks[rng.choice(len(blocks), size=min(200_000, len(blocks)), replace=False)]
+            rbm = RBM(4, 1, seed=args.seed + 1000 * s + lev)
+            cfg = TrainConfig.plain_sgd(
+                method="pcd",
+                k=1,
+                epochs=5,
+                lr=0.05,
+                batch_size=100,
+                n_chains=256,
+                monitor_samples=10,
+                monitor_exact=False,
+                seed=args.seed + 1000 * s + lev,
+            )
+            Trainer(rbm, cfg).fit(((train + 1) / 2).astype(np.float32))
+            W = rbm.W.detach().double().numpy()[:, 0]
+            with torch.no_grad():
+                p = (
+                    rbm.hidden_mean(torch.as_tensor((blocks + 1) / 2.0, dtype=rbm.W.dtype))
+                    .double()
+                    .numpy()[:, 0]
+                )
+            u = np.random.default_rng(args.seed + 500 + 1000 * s + lev).random(p.shape)
+            sign = -1 if W.sum() < 0 else 1
+            lat.append((sign * np.where(u < p, 1, -1)).astype(np.int8).reshape(n, side, side))
+            w.append(W)
+        return {**{f"level{k}": a for k, a in enumerate(lat)}, "weights": np.array(w)}
+
     # learned maps: seed 0 of each first, then the further seeds (so an interrupted run has both)
     order = [("rsmi", 0), ("rbm", 0)]
     order += [("rsmi", s) for s in range(1, args.rsmi_seeds)] + [("rbm", s) for s in range(1, args.rbm_seeds)]
+    order += [("localrbm", s) for s in range(args.local_rbm_seeds)]
+    builders = {"rsmi": rsmi, "rbm": rbm, "localrbm": local_rbm}
     # an RBM trained with other than the default settings is cached (and reported) under its own name
     rbm_tag = (
         ""
@@ -159,9 +204,7 @@ def main():
     for kind, s in order:
         name = f"{kind}_seed{s}" + (rbm_tag if kind == "rbm" else "")
         if have(name):
-            built[name] = _cached(
-                root / f"{name}.npz", lambda kind=kind, s=s: (rsmi if kind == "rsmi" else rbm)(s)
-            )
+            built[name] = _cached(root / f"{name}.npz", lambda kind=kind, s=s: builders[kind](s))
 
     # --- exponents ------------------------------------------------------------------------
     report = {"L": L, "samples": len(x), "levels": levels, "maps": {}, "scale_invariance": {}}
@@ -177,7 +220,7 @@ def main():
             "y_h_err": r.y_h_err[:, -1].tolist(),
             "seconds": float(d["seconds"]),
         }
-        for key in ("uniformity", "concentration", "mi_bound"):
+        for key in ("uniformity", "concentration", "mi_bound", "weights"):
             if key in d:
                 rec[key] = d[key].tolist()
         report["maps"][name] = rec
@@ -187,6 +230,9 @@ def main():
                 f"{r.y_T[lev, -1]:.3f} +- {r.y_T_err[lev, -1]:.3f} | {r.y_h[lev, -1]:.4f} +- {r.y_h_err[lev, -1]:.4f} | "
                 f"{float(d['seconds']) if lev == 0 else float('nan'):.1f} |"
             )
+    for name in [n for n in report["maps"] if n.startswith("localrbm_")]:
+        w = np.round(np.array(report["maps"][name]["weights"]), 3).tolist()
+        print(f"# {name}: 4 -> 1 weights per level {w}")
     for kind, key in (("rsmi", "uniformity"), ("rbm", "concentration")):
         names = [n for n in report["maps"] if n.startswith(kind + "_")]
         if len(names) < 2:
