@@ -168,6 +168,19 @@ def test_rbm_block_map_places_and_aligns_units():
         RBMBlockMap.of(rbm, 16, 2)
 
 
+def test_local_weight_shared_rbm_learns_the_block_spin_at_kc(critical16):
+    from deeprg.vrg import train_local_rbm_map
+
+    fmap = train_local_rbm_map(critical16, 2, max_blocks=30_000, epochs=3, seed=1)
+    assert fmap.weights.shape == (2, 2) and fmap.uniformity > 0.99
+    out = fmap(critical16, 0)
+    sums = critical16.reshape(len(critical16), 8, 2, 8, 2).sum(axis=(2, 4))
+    assert out.shape == (len(critical16), 8, 8) and out.dtype == np.int8
+    assert np.mean(out[sums != 0] == np.sign(sums[sums != 0])) > 0.95  # a soft majority rule
+    with pytest.raises(InputError):
+        fmap(critical16[:, :15, :15], 0)
+
+
 def test_pseudo_likelihood_on_the_own_hidden_layer_matches_the_exact_marginal():
     """Lattice couplings of an RBM map's hidden marginal: sampled pseudo-likelihood against the
     exact limit (visible layer summed), and invariance under the h_j -> -h_j gauge."""

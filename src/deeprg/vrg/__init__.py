@@ -22,11 +22,13 @@ from deeprg.vrg._graph import (
 )
 from deeprg.vrg._hidden_couplings import exact_hidden_lattice_couplings, hidden_marginal_samples
 from deeprg.vrg._learned_map import (
+    LocalRBMMap,
     RBMBlockMap,
     field_centroids,
     learned_rbm_levels,
     place_on_coarse_lattice,
     torch_threads,
+    train_local_rbm_map,
     train_rbm_map,
 )
 from deeprg.vrg._locality import (
@@ -54,6 +56,7 @@ from deeprg.vrg._translation import (
 
 __all__ = [
     "Defect",
+    "LocalRBMMap",
     "RBMBlockMap",
     "RGMapping",
     "analyze_network",
@@ -95,6 +98,7 @@ __all__ = [
     "seed_difference",
     "seed_interval",
     "torch_threads",
+    "train_local_rbm_map",
     "train_rbm_map",
     "translation_null",
     "translation_score",
