@@ -202,3 +202,50 @@ def test_no_text_is_clipped_in_a_narrow_image_grid():
     bad = Figure(figsize=(2, 2))
     bad.suptitle("a title that is much too long for a two-inch wide figure to hold")
     assert clipped_text(bad)
+
+
+def test_tracked_loops_report_nested_fractions_and_cost_nothing_unheard(tmp_path):
+    from deeprg.experiments import RunContext
+    from deeprg.experiments._base import track
+
+    silent = RunContext(tmp_path / "a")
+    items = [1, 2, 3]
+    assert silent.track(items) is items and silent.reporter() is None
+    assert track(items) is items  # no experiment running
+
+    calls = []
+    ctx = RunContext(tmp_path / "b", advance=lambda d, t, u: calls.append((d, t, u)))
+    with ctx.active():
+        for _ in ctx.track(range(2), unit="T"):
+            for _ in track(iter("abcd")):  # no len: read into a list
+                pass
+        report = ctx.reporter("samples")
+        report(50, 100)
+    assert calls[0] == (0.0, 2, "T")
+    # the second of four inner items of the first outer item: 0.5 of 2
+    assert (0.5, 2, "T") in calls and (1.0, 2, "T") in calls and calls[-2] == (2.0, 2, "T")
+    assert calls[-1] == (50.0, 100.0, "samples")  # outside loops it is its own count
+    assert [d for d, _, _ in calls[:-1]] == sorted(d for d, _, _ in calls[:-1])
+    assert ctx._frames == []
+
+
+def test_reproduce_reports_progress_inside_steps_as_plain_lines(tmp_path, capsys):
+    from deeprg.cli._progress import _StepStatus
+
+    now = [0.0]
+    status = _StepStatus("demo", False, index=1, total=2, every=0.0, clock=lambda: now[0])
+    status.step("train")
+    status.advance(0, 4, "seeds")
+    now[0] = 10.0
+    status.advance(1, 4, "seeds")
+    now[0] = 40.0
+    status.advance(4, 4, "seeds")
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[1/2 demo] train")
+    assert "1/4 seeds (25%), 0.1 seeds/s, about 30 s left" in err[2]
+    assert "4/4 seeds (100%)" in err[3]
+    quiet = _StepStatus("demo", True, index=1, total=1)
+    assert quiet.callbacks == {"progress": None, "advance": None}
+    small = ["--set", "mc_length=32", "--set", "mc_samples=300", "--set", "mc_couplings=[0.5]"]
+    code, _, err = run(["reproduce", "decimation-1d", "--out", str(tmp_path), *small, "--quiet"], capsys)
+    assert code == 0 and err == ""

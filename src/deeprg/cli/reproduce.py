@@ -72,7 +72,7 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
 
         status = _StepStatus(n, quiet or as_json, index=names.index(n) + 1, total=len(names))
         try:
-            result, doc = run_experiment(n, run_dir, configs[n], progress=status.step, fresh=fresh)
+            result, doc = run_experiment(n, run_dir, configs[n], **status.callbacks, fresh=fresh)
         finally:
             status.stop()
         report = render_run(run_dir, doc["title"], doc, result)

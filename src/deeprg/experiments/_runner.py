@@ -103,9 +103,12 @@ METRICS_SCHEMA = {
 
 
 def run_experiment(
-    name: str, out_dir, config: ExperimentConfig, *, progress=None, fresh: bool = False
+    name: str, out_dir, config: ExperimentConfig, *, progress=None, advance=None, fresh: bool = False
 ) -> tuple[Result, dict]:
     """Run one experiment into ``out_dir`` (resuming finished steps unless ``fresh``).
+
+    ``progress(step_name)`` is called when a step starts computing and ``advance(done, total,
+    unit)`` as the step's long loops move on (see :class:`RunContext`); both are optional.
 
     Writes ``config.json`` (every parameter, seed, version, git hash, host, device, timings)
     and ``metrics.json``. Returns (result, config document). A changed config starts over:
@@ -134,7 +137,7 @@ def run_experiment(
                 shutil.rmtree(path)
             elif path.exists() or path.is_symlink():
                 path.unlink()
-    ctx = RunContext(out, progress=progress)
+    ctx = RunContext(out, progress=progress, advance=advance)
     t0 = time.perf_counter()
     doc = {
         "experiment": name,
@@ -145,7 +148,8 @@ def run_experiment(
     }
     atomic_write_json(stored, doc)
     try:
-        result = module.run(config, ctx)
+        with ctx.active():
+            result = module.run(config, ctx)
     except BaseException as exc:
         doc["status"] = "failed"
         doc["error"] = f"{type(exc).__name__}: {exc}"

@@ -28,7 +28,7 @@ import torch
 from scipy.special import logsumexp
 
 from deeprg.exact import K_CRITICAL, kaufman_thermo
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.lattice import SquareLattice
 from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, ConvRBM, TrainConfig, Trainer, dense_parameter_count, exact_log_z, train_conv_rbm
@@ -229,13 +229,13 @@ def _translation(config: Config) -> dict:
     rng = np.random.default_rng([config.seed, 21])
     shuffled = np.stack([rng.permutation(col) for col in x.T], axis=1)
     out = {"runs": []}
-    for l1 in config.field_l1:
-        for s in range(config.seeds):
+    for l1 in track(config.field_l1, unit="l1 values"):
+        for s in track(range(config.seeds)):
             out["runs"].append(
                 {"data": "ising", "l1": l1, "seed": s, **_fields_run(config, x, l1, config.seed + s)}
             )
     l1c = max(config.field_l1)
-    for s in range(config.seeds):
+    for s in track(range(config.seeds), unit="control seeds"):
         out["runs"].append(
             {"data": "shuffled", "l1": l1c, "seed": s, **_fields_run(config, shuffled, l1c, config.seed + s)}
         )
@@ -289,10 +289,12 @@ def _weight_sharing(config: Config) -> dict:
     independent_ll = float(np.mean(test @ np.log(p1) + (1 - test) @ np.log1p(-p1))) / n
     perm = np.random.default_rng([config.seed, 22]).permutation(n)
     rows = []
-    for data_name, tr, te in (("ising", train, test), ("site-permuted", train[:, perm], test[:, perm])):
+    for data_name, tr, te in track(
+        (("ising", train, test), ("site-permuted", train[:, perm], test[:, perm])), unit="data sets"
+    ):
         filters = config.ll_filters if data_name == "ising" else config.ll_filters[-1:]
-        for F in filters:
-            for seed in range(config.seeds):
+        for F in track(filters):
+            for seed in track(range(config.seeds)):
                 cfg = TrainConfig.plain_sgd(
                     method="pcd",
                     k=1,

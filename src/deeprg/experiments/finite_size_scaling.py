@@ -443,7 +443,16 @@ def _measure(config: Config, ctx: RunContext) -> dict:
     scheduler = _scheduler(config)
     if config.scheduler == "auto" and os.environ.get("DASK_SCHEDULER_ADDRESS"):
         scheduler = None  # an existing cluster was asked for through the environment
-    summary = run_sweep(spec, config.couplings, config.sizes, config.seeds, folder, scheduler=scheduler)
+    report = ctx.reporter("points")
+    summary = run_sweep(
+        spec,
+        config.couplings,
+        config.sizes,
+        config.seeds,
+        folder,
+        scheduler=scheduler,
+        progress=None if report is None else (lambda rate: report(rate.done, rate.total)),
+    )
     data = load_sweep(folder)
     chi = data["m2"].values * (data["L"].values[None, :, None] ** 2)  # N <m^2>
     chi_err = data["m2_error"].values * (data["L"].values[None, :, None] ** 2)

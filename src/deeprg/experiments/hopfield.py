@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.hopfield import (
     ALPHA_C,
     ALPHA_C_QUOTED,
@@ -266,7 +266,7 @@ def _overlap_at(curve: dict, alpha: float) -> tuple[float, float, int, float]:
 
 def _capacity(config: Config) -> dict:
     out = {}
-    for n in config.sizes:
+    for n in track(config.sizes, unit="sizes"):
         t = capacity_trials(
             n, config.alphas, n_sets=config.pattern_sets, n_starts=config.starts_per_set, seed=config.seed
         )
@@ -340,10 +340,10 @@ def _capacity_at(cap: dict, n: int, config: Config) -> tuple[float, float]:
 def _spurious(config: Config) -> dict:
     rows = []
     n = config.spurious_n
-    for a in config.spurious_alphas:
+    for a in track(config.spurious_alphas, unit="alphas"):
         p = max(1, round(a * n))
         fr, energies = [], {"pattern": [], "mixture3": []}
-        for k in range(config.spurious_sets):
+        for k in track(range(config.spurious_sets)):
             xi = random_patterns(p, n, np.random.default_rng([config.seed, 7, n, p, k]))
             net = Hopfield(xi)
             starts = random_patterns(config.spurious_starts, n, np.random.default_rng([config.seed, 8, p, k]))
@@ -397,11 +397,11 @@ def _train_rbm(xi: np.ndarray, config: Config, seed: int) -> RBM:
 def _rbm_comparison(config: Config) -> dict:
     n = config.rbm_n
     rows = []
-    for a in config.rbm_alphas:
+    for a in track(config.rbm_alphas, unit="alphas"):
         p = round(a * n)
         hop, rb, stored = [], [], []
         hop_fr, rbm_fr = [], []
-        for k in range(config.rbm_sets):
+        for k in track(range(config.rbm_sets)):
             xi = random_patterns(p, n, np.random.default_rng([config.seed, 12, n, p, k]))
             starts = random_patterns(config.rbm_starts, n, np.random.default_rng([config.seed, 13, p, k]))
             rh = retrieve(Hopfield(xi), starts, seed=[config.seed, 14, p, k])

@@ -35,7 +35,7 @@ from deeprg.cheap import (
     statistic_information,
     train_product_mlp,
 )
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.lattice import SquareLattice
 
 NAME = "lin-tegmark"
@@ -160,7 +160,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 }
             )
         trained = []
-        for n in range(2, config.train_max_n + 1):
+        for n in track(range(2, config.train_max_n + 1), unit="n"):
             t0 = time.perf_counter()
             shallow = train_product_mlp(
                 n, config.train_widths, depth=1, steps=config.train_steps, seed=config.seed

@@ -63,7 +63,12 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def mcrg():
         gen = generate_samples(
-            SquareLattice(config.L), K_CRITICAL, config.samples, algorithm="wolff", seed=config.seed
+            SquareLattice(config.L),
+            K_CRITICAL,
+            config.samples,
+            algorithm="wolff",
+            seed=config.seed,
+            progress=ctx.reporter("samples"),
         )
         r = mcrg_exponents(
             gen.configs, levels=config.levels, even=EVEN_2D[: config.n_even], odd=ODD_2D, seed=config.seed
@@ -95,7 +100,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def flow():
         out = []
-        for i, K in enumerate(config.flow_couplings):
+        for i, K in enumerate(ctx.track(config.flow_couplings, unit="couplings")):
             gen = generate_samples(
                 SquareLattice(config.flow_L),
                 K,

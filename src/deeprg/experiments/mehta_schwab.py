@@ -574,14 +574,14 @@ def _label(condition: str, K: float, l1: float) -> str:
 def run(config: Config, ctx: RunContext) -> Result:
     seeds = [config.seed + i for i in range(config.n_seeds)]
     runs: dict[tuple, list[dict]] = {}
-    for cond, K, l1 in cells(config):
+    for cond, K, l1 in ctx.track(cells(config), unit="cells"):
         key = (cond, round(K, 6), l1)
         runs[key] = [
             ctx.step(
                 f"{cond}_K{K:.4f}_l1{l1:g}_seed{s}",
                 lambda cond=cond, K=K, l1=l1, s=s: _cell(config, cond, K, l1, s, s == seeds[0]),
             )
-            for s in seeds
+            for s in ctx.track(seeds)
         ]
     init = [ctx.step(f"random_init_seed{s}", lambda s=s: _random_init(config, s)) for s in seeds]
     return _assemble(config, runs, init)
