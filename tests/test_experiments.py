@@ -156,6 +156,12 @@ def test_each_experiment_writes_every_output(name, tmp_path):
     html = (out / "report.html").read_text()
     for png in pngs:
         assert f"figures/{png}" in html
+    # no text cut off by the canvas, in the figure and in the PNG as served
+    from deeprg.report._figures import clipped_text, ink_at_edges, make_figure
+
+    for spec in result.figures:
+        assert clipped_text(make_figure(spec)) == [], spec.name
+        assert ink_at_edges(out / "figures" / f"{spec.name}.png") == [], spec.name
     index = write_index(tmp_path)
     assert f"{name}/report.html" in index.read_text()
 
