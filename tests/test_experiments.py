@@ -138,8 +138,12 @@ def test_every_experiment_has_a_test_size_config():
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_each_experiment_writes_every_output(name, tmp_path):
     """Every experiment end to end at test size: every output, every claim with a verdict."""
+    import torch
+
+    threads = torch.get_num_threads()
     config = resolve_config(name, "quick", overrides=SMALL[name])
     result, doc = run_experiment(name, tmp_path / name, config)
+    assert torch.get_num_threads() == threads, "an experiment changed the caller's torch threads"
     render_run(tmp_path / name, doc["title"], doc, result)
     out = tmp_path / name
     for f in ("config.json", "metrics.json", "report.html"):

@@ -249,3 +249,19 @@ def test_reproduce_reports_progress_inside_steps_as_plain_lines(tmp_path, capsys
     small = ["--set", "mc_length=32", "--set", "mc_samples=300", "--set", "mc_couplings=[0.5]"]
     code, _, err = run(["reproduce", "decimation-1d", "--out", str(tmp_path), *small, "--quiet"], capsys)
     assert code == 0 and err == ""
+
+
+def test_import_sets_a_passive_openmp_wait_policy_unless_the_user_chose_one():
+    """Two OpenMP runtimes (numba's, torch's) spinning against each other made small torch
+    products take milliseconds after numba's kernels (benchmarks/bench_threads.py)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, deeprg; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ACTIVE"

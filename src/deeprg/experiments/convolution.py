@@ -33,7 +33,7 @@ from deeprg.lattice import SquareLattice
 from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, ConvRBM, TrainConfig, Trainer, dense_parameter_count, exact_log_z, train_conv_rbm
 from deeprg.sampling import generate_samples
-from deeprg.vrg import translation_null, translation_score
+from deeprg.vrg import torch_threads, translation_null, translation_score
 
 NAME = "convolution"
 TITLE = "Convolution from symmetry: translation structure of learned fields, and weight sharing"
@@ -339,7 +339,11 @@ def _mean_se(values) -> tuple[float, float]:
 
 
 def run(config: Config, ctx: RunContext) -> Result:
-    torch.set_num_threads(1)
+    with torch_threads(1):  # small RBMs: one torch thread is fastest, and the caller's is kept
+        return _run(config, ctx)
+
+
+def _run(config: Config, ctx: RunContext) -> Result:
     res = Result()
     tr = ctx.step("translation", lambda: _translation(config))
     ws = ctx.step("weight_sharing", lambda: _weight_sharing(config))

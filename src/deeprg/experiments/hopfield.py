@@ -21,7 +21,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.hopfield import (
@@ -44,6 +43,7 @@ from deeprg.hopfield import (
     retrieve,
 )
 from deeprg.nn import RBM, TrainConfig, Trainer
+from deeprg.vrg import torch_threads
 
 NAME = "hopfield"
 TITLE = "Hopfield networks as Ising models: capacity, spurious states, and RBMs"
@@ -456,7 +456,11 @@ def _equivalence(config: Config) -> dict:
 
 
 def run(config: Config, ctx: RunContext) -> Result:
-    torch.set_num_threads(1)
+    with torch_threads(1):  # small RBMs: one torch thread is fastest, and the caller's is kept
+        return _run(config, ctx)
+
+
+def _run(config: Config, ctx: RunContext) -> Result:
     res = Result()
     cap = ctx.step("capacity", lambda: _capacity(config))
     storkey = ctx.step("storkey_control", lambda: _storkey_control(config))
