@@ -151,6 +151,8 @@ def test_each_experiment_writes_every_output(name, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     _validate(metrics, METRICS_SCHEMA)
     assert metrics["claims"], "every experiment states at least one claim with a verdict"
+    ids = [c["id"] for c in metrics["claims"]]
+    assert all(i.startswith(f"{name}.") for i in ids) and len(set(ids)) == len(ids), ids
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["status"] == "finished" and cfg["config"]["seed"] == 0
     assert cfg["provenance"]["deeprg_version"] and "total" in cfg["timings_seconds"]

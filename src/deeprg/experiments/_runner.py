@@ -7,6 +7,7 @@ import importlib
 import json
 import platform
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -147,6 +148,10 @@ def run_experiment(
         "status": "running",
     }
     atomic_write_json(stored, doc)
+    # numba's OpenMP kernels set the OpenMP thread count that torch reads too (the runtimes
+    # share it), so a run can leave torch on more threads than its caller chose: restore it.
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
     try:
         with ctx.active():
             result = module.run(config, ctx)
@@ -155,6 +160,9 @@ def run_experiment(
         doc["error"] = f"{type(exc).__name__}: {exc}"
         atomic_write_json(stored, doc)
         raise
+    finally:
+        if torch_threads is not None and torch.get_num_threads() != torch_threads:
+            torch.set_num_threads(torch_threads)
     doc["timings_seconds"] = {**ctx.timings, "total": time.perf_counter() - t0}
     doc["reused_steps"] = ctx.reused
     doc["status"] = "finished"

@@ -401,7 +401,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             comparison=f"surrogate fields with the same power spectra (null), and fields from column-shuffled data (excess {c_ex:.3f} ± {c_err:.3f})",
             verdict=v,
             reason=why,
-            id="translation_structure",
+            id="convolution.translation-structure",
         )
     )
 
@@ -433,13 +433,13 @@ def _run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
-            claim="Weight sharing (a convolutional RBM) costs no likelihood on translation-invariant data while using far fewer parameters (measured against a dense RBM of the same hidden size; whether a dense layer becomes convolution-like is the translation_structure claim).",
+            claim="Weight sharing (a convolutional RBM) costs no likelihood on translation-invariant data while using far fewer parameters (measured against a dense RBM of the same hidden size; whether a dense layer becomes convolution-like is the convolution.translation-structure claim).",
             source=SOURCES,
             measurement=f"L = {ws['L']}, K = {config.K:.4f}, {F0 * n} hidden units: exact test LL conv {np.mean([r['conv_ll'] for r in main_rows]):.4f} vs dense {np.mean([r['dense_ll'] for r in main_rows]):.4f} nats/spin (difference {d:+.4f} ± {d_err:.4f}) with {cp} vs {dp} parameters; site-permuted data: difference {cd:+.4f} ± {cd_err:.4f} (largest possible loss, exact: {ws['max_control_loss']:.4f})",
             comparison=f"dense RBM with the same hidden size and training; the exact Ising LL {ws['ising_ll']:.4f} and independent spins {ws['independent_ll']:.4f}",
             verdict=v,
             reason=why,
-            id="weight_sharing",
+            id="convolution.weight-sharing",
         )
     )
     res.tables["exact test log-likelihood per spin (mean over seeds)"] = [

@@ -514,7 +514,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             comparison=f"replica-symmetric alpha_c = {ALPHA_C:.4f} (0.144 with replica-symmetry breaking); control: the Storkey rule at N = {storkey['n']} (alpha_50 = {s50:.3f}, retrieval fraction {storkey['retrieval_fraction'][-1]:.2f} at alpha = {storkey['alphas'][-1]:.2f})",
             verdict=v,
             reason=why,
-            id="capacity",
+            id="hopfield.capacity",
         )
     )
     biggest = cap[str(max(sizes))]
@@ -544,7 +544,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             verdict=v,
             reason=why
             + "; the fixed points reached from a pattern by T = 0 dynamics need not be the equilibrium retrieval state that the replica theory describes",
-            id="overlap_at_transition",
+            id="hopfield.overlap-at-transition",
         )
     )
 
@@ -574,7 +574,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             comparison=f"3-mixture energy -3/8 = {e_theory:.4f} (the zero diagonal cancels the random cross-talk)",
             verdict=v,
             reason=why,
-            id="spurious_states",
+            id="hopfield.spurious-states",
         )
     )
     res.tables["end points of retrieval from random starts (Hopfield, fractions)"] = [
@@ -610,7 +610,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             comparison="the Hebbian Hopfield network on the same patterns (equal alpha); an RBM with as many binary hidden units as patterns, trained by CD-k on noisy copies",
             verdict=v,
             reason=why,
-            id="rbm_fewer_spurious",
+            id="hopfield.rbm-fewer-spurious",
         )
     )
     res.tables["spurious end points: Hopfield vs trained RBM"] = [
@@ -644,7 +644,7 @@ def _run(config: Config, ctx: RunContext) -> Result:
             comparison="ln Z_RBM = ln Z_H + (P/2) ln(2 pi/beta) + beta P/2",
             verdict=v,
             reason=why,
-            id="gaussian_rbm_equivalence",
+            id="hopfield.gaussian-rbm-equivalence",
         )
     )
 

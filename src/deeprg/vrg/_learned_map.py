@@ -37,7 +37,8 @@ def torch_threads(n: int = 1):
     thread and about 60 us on two, which wake for every product. (The milliseconds once seen
     after numba's parallel kernels had run were two OpenMP runtimes spinning against each
     other; ``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` against that, see
-    ``benchmarks/bench_threads.py``.)"""
+    ``benchmarks/bench_threads.py``.) numba's OpenMP kernels reset the OpenMP thread count
+    that torch reads, so a numba kernel run inside the block puts torch back on numba's count."""
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
