@@ -133,6 +133,7 @@ class _StepStatus:
         self._count: tuple[float, float | None, str] | None = None  # done, total, unit
         self._clock: tuple[float, float] = (self._start, 0.0)  # when and where the rate starts
         self._last_line = -1e9
+        self._last_text = ""
 
     # the two callbacks the runner takes (None under --quiet)
     @property
@@ -168,8 +169,10 @@ class _StepStatus:
         if self.tty:
             self._live_update()
         elif now - self._last_line >= self.every or (total is not None and done >= total):
-            click.echo(f"{self.prefix} {self._step}: {self._detail(now)}", err=True)
-            self._last_line = now
+            line = f"{self.prefix}{' ' + self._step if self._step else ''}: {self._detail(now)}"
+            if line != self._last_text:  # a finished inner loop and its outer item report the same
+                click.echo(line, err=True)
+                self._last_line, self._last_text = now, line
 
     def _detail(self, now: float, *, percent: bool = True) -> str:
         if self._count is None:

@@ -82,8 +82,8 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def measure():
         rows = []
-        for L in config.sizes:
-            for j, K in enumerate(Ks):
+        for L in ctx.track(config.sizes, unit="sizes"):
+            for j, K in enumerate(ctx.track(Ks)):
                 sampler = IsingSampler(
                     SquareLattice(L), float(K), rule=config.algorithm, n_chains=config.chains
                 )

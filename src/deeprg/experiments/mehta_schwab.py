@@ -818,7 +818,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     )
     res.tables["settings Mehta & Schwab leave unstated, and what the paper presets use"] = _unstated(config)
     res.figures.extend(_figures(config, runs, init, ks, xis, r_by_k))
-    res.summary = "; ".join(f"{c.id}: {c.verdict}" for c in res.claims if c.id)
+    res.summary = "; ".join(f"{c.id.removeprefix(NAME + '.')}: {c.verdict}" for c in res.claims if c.id)
     return res
 
 
