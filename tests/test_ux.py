@@ -185,6 +185,11 @@ def test_make_figure_returns_a_figure_without_known_defects():
     assert np.allclose(ticks, np.round(ticks))  # no 1.25 on a discrete axis
     grid = make_figure(FigureSpec(name="g", title="fields", kind="images", images=(np.eye(3), -np.eye(3))))
     assert len(grid.axes) >= 4  # each panel has its colourbar
+    rows = make_figure(
+        FigureSpec(name="r", title="rows", kind="images", images=(np.eye(3),) * 4, image_columns=2)
+    )
+    panels = [ax for ax in rows.axes if ax.images]
+    assert len({round(ax.get_position().y0, 3) for ax in panels}) == 2  # one row per two panels
 
 
 def test_no_text_is_clipped_in_a_narrow_image_grid():

@@ -164,7 +164,7 @@ class FigureSpec:
     """A figure described as data; :mod:`deeprg.report` renders it to PNG and SVG.
 
     kind 'xy' uses series; kind 'images' shows ``images`` (list of 2D lists) in a grid with
-    ``image_titles``.
+    ``image_titles``, ``image_columns`` panels per row (0: up to six).
     """
 
     name: str
@@ -180,6 +180,7 @@ class FigureSpec:
     images: tuple = ()
     image_titles: tuple[str, ...] = ()
     caption: str = ""
+    image_columns: int = 0
 
 
 @dataclass

@@ -879,12 +879,13 @@ def _unstated(config: Config) -> list[dict]:
 def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> list[FigureSpec]:
     figs = []
     K0, l1m = round(config.K, 6), config.l1_main
-    imgs, titles = [], []
+    imgs, titles, per_condition = [], [], 0
     for (cond, K, l1), cell_runs in runs.items():
         first = cell_runs[0]
         if "images" not in first:
             continue
         label = _label(cond, K, l1).replace(" K=", "\nK=")
+        per_condition = max(per_condition, sum(len(x) for x in first["images"]))
         for lev, layer_imgs in enumerate(first["images"], start=1):
             for j, img in enumerate(layer_imgs):
                 imgs.append(img)
@@ -896,6 +897,7 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
             kind="images",
             images=tuple(imgs),
             image_titles=tuple(titles),
+            image_columns=per_condition,
             ylabel="w",
             caption="Each panel has its own symmetric colour scale and colorbar. Conditions: Ising data at each L1 and temperature, column-shuffled data, and the Ising model on a random 4-regular graph (node i drawn at lattice site i).",
         )

@@ -53,7 +53,7 @@ def make_figure(spec) -> Figure:
 
 def _images(spec) -> Figure:
     n = len(spec.images)
-    cols = min(max(n, 1), 6)
+    cols = spec.image_columns or min(max(n, 1), 6)
     rows = -(-n // cols) if n else 1
     fig = Figure(figsize=(2.5 * cols + 0.4, 2.3 * rows + 0.7), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
