@@ -270,3 +270,20 @@ def test_import_sets_a_passive_openmp_wait_policy_unless_the_user_chose_one():
     env["OMP_WAIT_POLICY"] = "ACTIVE"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ACTIVE"
+
+
+def test_reproduce_shows_progress_inside_an_experiment_step(tmp_path, capsys):
+    """End to end, not on a terminal: the tracked loops of a real experiment report counts."""
+    config = tmp_path / "small.toml"
+    config.write_text(
+        "sizes = [40, 60]\nalphas = [0.08, 0.14, 0.2]\npattern_sets = 2\nstarts_per_set = 2\n"
+        "storkey_n = 40\nspurious_n = 60\nspurious_alphas = [0.05, 0.15]\nspurious_starts = 10\n"
+        "rbm_n = 40\nrbm_alphas = [0.1]\nrbm_sets = 2\nrbm_starts = 10\nrbm_copies = 3\n"
+        "rbm_updates = 20\nequivalence_n = 8\nequivalence_p = 2\n"
+    )
+    code, _, err = run(
+        ["reproduce", "hopfield", "--out", str(tmp_path / "r"), "--config", str(config)], capsys
+    )
+    assert code == 0
+    assert "[1/1 hopfield] capacity: 2/2 sizes (100%)" in err
+    assert "[1/1 hopfield] rbm_comparison: 1/1 alphas (100%)" in err
