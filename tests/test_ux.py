@@ -188,6 +188,11 @@ def test_make_figure_returns_a_figure_without_known_defects():
     rows = make_figure(
         FigureSpec(name="r", title="rows", kind="images", images=(np.eye(3),) * 4, image_columns=2)
     )
+    two = make_figure(
+        FigureSpec(name="h", title="refs", series=(Series([0, 1], [0, 1]),), hlines=((1, "a"), (0, "b")))
+    )
+    styles = [line.get_linestyle() for line in two.axes[0].lines[1:]]
+    assert len(set(styles)) == 2  # two reference lines stay apart in the legend
     panels = [ax for ax in rows.axes if ax.images]
     assert len({round(ax.get_position().y0, 3) for ax in panels}) == 2  # one row per two panels
 

@@ -92,10 +92,13 @@ def _xy(spec) -> Figure:
         xs.extend(s.x)
         ys.extend(s.y)
     # Reference lines are named in the legend, never written over the data.
-    for y, label in spec.hlines:
-        ax.axhline(y, color="0.35", linestyle=":", linewidth=1.2, label=label or None)
-    for x, label in spec.vlines:
-        ax.axvline(x, color="0.2", linestyle="-.", linewidth=1.0, label=label or None)
+    # each reference line its own dash pattern, so that two of them stay apart in the legend
+    dashes = (":", (0, (6, 3)), (0, (1, 2, 6, 2)), (0, (3, 1)))
+    for k, (y, label) in enumerate(spec.hlines):
+        ax.axhline(y, color="0.35", linestyle=dashes[k % len(dashes)], linewidth=1.2, label=label or None)
+    for k, (x, label) in enumerate(spec.vlines):
+        style = "-." if k == 0 else dashes[(k - 1) % len(dashes)]
+        ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=label or None)
     ax.set_xscale(spec.xscale)
     ax.set_yscale(spec.yscale)
     if spec.xscale == "linear" and _all_integers(xs):
