@@ -1,12 +1,13 @@
 """torch after numba's threaded kernels, side by side in one run (issue: docs/UX, thread interplay).
 
-numba's parallel kernels run on the system's GNU OpenMP (numba's ``omp`` threading layer);
-torch's CPU wheel brings its own copy of libgomp. Two OpenMP runtimes then live in one process,
-and by default (``OMP_WAIT_POLICY`` unset) every idle worker of either runtime spins for a while
-before it sleeps. On 2 cores the spinning workers of one runtime take the CPUs the other
-runtime's next parallel region waits for: a 50 x 64 x 64 product that takes about 10 us can
-take milliseconds. ``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` (unless the variable is
-already set) before either runtime is loaded, so idle workers sleep at once.
+numba's parallel kernels (threading layer ``omp``) and torch's CPU kernels share one GNU OpenMP
+runtime: whichever libgomp is loaded first serves both (the loader binds the other's GOMP_* and
+omp_* symbols to it), so they share one thread pool and one thread count, which every numba
+launch sets to numba's. With ``OMP_WAIT_POLICY`` unset, libgomp's threads spin while they wait.
+On 2 cores that other processes also use, a 2-thread region of a 10 us product waits for a
+descheduled partner while the spinning thread holds the other CPU: milliseconds per product.
+``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` (unless the variable is already set) before
+the runtime loads, so waiting threads sleep at once.
 
 Each mode runs in a fresh process (the policy is read when a runtime loads), interleaved over
 ``--repeat`` rounds; the table gives medians over rounds of:

@@ -148,8 +148,8 @@ def run_experiment(
         "status": "running",
     }
     atomic_write_json(stored, doc)
-    # numba's OpenMP kernels set the OpenMP thread count that torch reads too (the runtimes
-    # share it), so a run can leave torch on more threads than its caller chose: restore it.
+    # numba and torch share one OpenMP runtime and every numba launch sets its thread count, so
+    # a run can leave torch on more threads than its caller chose: restore it.
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None
     try:

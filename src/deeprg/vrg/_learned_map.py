@@ -35,10 +35,11 @@ def torch_threads(n: int = 1):
 
     Small RBMs are fastest on one thread: a 50 x 64 x 64 product takes about 10 us on one
     thread and about 60 us on two, which wake for every product. (The milliseconds once seen
-    after numba's parallel kernels had run were two OpenMP runtimes spinning against each
-    other; ``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` against that, see
-    ``benchmarks/bench_threads.py``.) numba's OpenMP kernels reset the OpenMP thread count
-    that torch reads, so a numba kernel run inside the block puts torch back on numba's count."""
+    after numba's parallel kernels had run were OpenMP threads spin-waiting on a busy machine;
+    ``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` against that, see
+    ``benchmarks/bench_threads.py``.) numba and torch share one OpenMP runtime and every numba
+    launch sets its thread count, so a numba kernel run inside the block puts torch back on
+    numba's count."""
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
