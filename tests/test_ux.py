@@ -262,8 +262,8 @@ def test_reproduce_reports_progress_inside_steps_as_plain_lines(tmp_path, capsys
 
 
 def test_import_sets_a_passive_openmp_wait_policy_unless_the_user_chose_one():
-    """Two OpenMP runtimes (numba's, torch's) spinning against each other made small torch
-    products take milliseconds after numba's kernels (benchmarks/bench_threads.py)."""
+    """OpenMP threads spin-waiting on busy cores (numba and torch share one runtime) made small
+    torch products take milliseconds after numba's kernels (benchmarks/bench_threads.py)."""
     import os
     import subprocess
     import sys
