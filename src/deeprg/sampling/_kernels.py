@@ -112,14 +112,27 @@ def heatbath_run(spins, nbr, order, p_up, rng, n_samples, thin, store, out_cfg, 
 
 @numba.njit(parallel=True, cache=True)
 def wolff_run(
-    spins, nbr, p_add, clusters, rng, n_samples, thin, store, out_cfg, out_bond, out_mag, out_flipped
+    spins,
+    nbr,
+    p_add,
+    clusters,
+    rng,
+    n_samples,
+    thin,
+    store,
+    out_cfg,
+    out_bond,
+    out_mag,
+    out_flipped,
+    max_flips,
 ):
     """Wolff single-cluster updates at h = 0 (Wolff, PRL 62, 361 (1989)).
 
     One step flips a fixed number ``clusters`` of clusters. The number must not depend on the
     clusters drawn (stopping after N flipped spins would bias what is measured).
     ``out_flipped`` (C,) counts the spins flipped. Bonds are added between parallel
-    neighbours with probability ``p_add`` = 1 - e^{-2K}.
+    neighbours with probability ``p_add`` = 1 - e^{-2K}. ``max_flips`` > 0 stops each chain's
+    steps once it has flipped that many spins: for thermalization only, never while sampling.
     """
     n_chains = spins.shape[0]
     n = nbr.shape[0]
@@ -132,6 +145,8 @@ def wolff_run(
         flipped_total = 0
         for t in range(n_samples):
             for _ in range(thin):
+                if max_flips > 0 and flipped_total >= max_flips:
+                    break
                 flipped = 0
                 for _cl in range(clusters):
                     x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
