@@ -108,7 +108,43 @@ def startup(repeat: int, tmp: Path) -> dict:
     res["torch_loaded_by_deeprg_sampling"] = (
         res["python -c 'import deeprg.sampling'"]["out"].strip() == "True"
     )
+    res["phases"] = startup_phases(repeat, tmp)
     return res
+
+
+def startup_phases(repeat: int, tmp: Path) -> dict:
+    """``deeprg sample`` start-up split into interpreter, imports, kernel load and first kernel
+    call (benchmarks/_startup_job.py runs the command in-process), median of ``repeat``."""
+    requests = {
+        "msc-metropolis (K = 0.3)": ["--K", "0.3"],
+        "wolff (K = K_c)": ["--K", repr(K_CRITICAL)],
+    }
+    rows = {}
+    for _ in range(repeat):
+        for name, extra in requests.items():
+            t0 = time.perf_counter()
+            subprocess.run([PY, "-c", "pass"], check=True)
+            interp = time.perf_counter() - t0
+            cmd = [PY, str(HERE / "_startup_job.py"), "sample", "ising2d", "--L", "8", *extra, "--n", "1",
+                   "--seed", "1", "--out", str(tmp / "p.h5"), "--quiet", "--json"]  # fmt: skip
+            t0 = time.perf_counter()
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            info = json.loads(out.stderr.strip().splitlines()[-1])
+            row = rows.setdefault(name, {"kernels": info["kernels"]})
+            row.setdefault("interpreter_s", []).append(interp)
+            row.setdefault("import_s", []).append(info["import_s"])
+            row.setdefault("kernel_load_s", []).append(info["kernel_load_s"])
+            row.setdefault("first_kernel_call_s", []).append(
+                wall - info["total_s"] + info["first_kernel_call_s"]
+            )
+            row.setdefault("whole_s", []).append(wall)
+    return {
+        name: {
+            k: (float(np.median(v)) if isinstance(v, list) and k != "kernels" else v) for k, v in row.items()
+        }
+        for name, row in rows.items()
+    }
 
 
 # ----------------------------------------------------------------------------- 2. per core
@@ -250,11 +286,24 @@ def _fmt_startup(res: dict) -> None:
     print("| command | wall [s] | CPU [s] |")
     print("|---|---|---|")
     for key, r in res.items():
-        if isinstance(r, dict):
+        if isinstance(r, dict) and "wall" in r:
             print(f"| {key} | {r['wall']:.2f} | {r['cpu']:.2f} |")
     print(
         f"\ntorch loaded by `import deeprg.sampling, deeprg.stats, deeprg.data`: {res['torch_loaded_by_deeprg_sampling']}\n"
     )
+    print(
+        "`deeprg sample ising2d --L 8 --n 1` by phase (median wall seconds; first kernel call from process start):\n"
+    )
+    print(
+        "| request | kernels loaded | interpreter | imports | kernel load | first kernel call | whole command |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, r in res["phases"].items():
+        print(
+            f"| {name} | {', '.join(r['kernels'])} | {r['interpreter_s']:.2f} | {r['import_s']:.2f} | "
+            f"{r['kernel_load_s']:.2f} | {r['first_kernel_call_s']:.2f} | {r['whole_s']:.2f} |"
+        )
+    print()
 
 
 def main():
