@@ -64,3 +64,6 @@ print(
     ),
     file=sys.stderr,
 )
+from deeprg.cli._app import _exit_without_teardown  # noqa: E402
+
+_exit_without_teardown(code)  # as the console entry point ends
