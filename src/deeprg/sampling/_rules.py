@@ -148,10 +148,10 @@ class Wolff(UpdateRule):
         # which is burn-in, not sampling), then measure 64 clusters.
         flipped = np.zeros(n_chains, dtype=np.int64)
         _kernels.wolff_run(
-            spins, tables.nbr, p_add, 1, rng, 1, 20 * n, False, cfg, bond, mag, flipped, 20 * n
+            spins, tables.nbr32, p_add, 1, rng, 1, 20 * n, False, cfg, bond, mag, flipped, 20 * n
         )
         flipped = np.zeros(n_chains, dtype=np.int64)
-        _kernels.wolff_run(spins, tables.nbr, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped, 0)
+        _kernels.wolff_run(spins, tables.nbr32, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped, 0)
         mean_size = flipped.sum() / (64 * n_chains)
         return {"clusters": max(1, round(n / mean_size))}
 
@@ -160,7 +160,7 @@ class Wolff(UpdateRule):
         flipped = np.zeros(spins.shape[0], dtype=np.int64)
         _kernels.wolff_run(
             spins,
-            tables.nbr,
+            tables.nbr32,
             _bond_probability(K),
             params["clusters"],
             rng,
