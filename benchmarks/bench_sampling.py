@@ -190,12 +190,58 @@ def per_core(quick: bool, repeat: int) -> dict:
             lambda: s.burn_in(st, sweeps), 64 * sweeps * L * L, repeat
         )
         rows[L] = res
+    rows["wolff_clusters_per_cpu_s"] = wolff_per_core(quick, repeat)
+    rows["rng_ns_per_word"] = rng_ns_per_word(repeat)
     # memory bandwidth: a numpy copy of 256 MB (read + write)
     a = np.ones(1 << 25, dtype=np.float64)
     b = np.empty_like(a)
     best = min(_timed(lambda: np.copyto(b, a)) for _ in range(max(3, repeat)))
     rows["memory_bandwidth_GBps"] = 2 * a.nbytes / best / 1e9
     return rows
+
+
+def wolff_per_core(quick: bool, repeat: int) -> dict:
+    """Single Wolff clusters per second of CPU time at K_c, deeprg against mcising (one thread)."""
+    from mcising import IsingSimulation
+
+    from deeprg.sampling import Wolff
+
+    numba.set_num_threads(1)
+    out = {}
+    for L in (64, 128):
+        n = (10000 if quick else 40000) // (L // 64) ** 2  # clusters grow as ~L^(7/4)
+        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule=Wolff(clusters_per_step=1), n_chains=1)
+        st = s.burn_in(s.init_state(0), 2000)
+        sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, "wolff")
+        sim.sweep(2000, temperature=T_C)
+        a = b = math.inf
+        for _ in range(repeat):  # interleaved
+            a = min(a, _timed(lambda: s.burn_in(st, n)))
+            b = min(b, _timed(lambda: sim.sweep(n, temperature=T_C)))
+        out[L] = {"deeprg": n / a, "mcising": n / b}
+    return out
+
+
+def rng_ns_per_word(repeat: int) -> float:
+    """CPU nanoseconds per xoshiro256++ word in a numba loop (the multi-spin kernel's generator)."""
+    from deeprg.sampling._rng import xoshiropp_next
+
+    @numba.njit
+    def words(n, s0, s1, s2, s3):
+        acc = np.uint64(0)
+        for _ in range(n):
+            x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+            acc ^= x
+        return acc
+
+    one = np.uint64(1)
+    words(10, one, one, one, one)
+    n = 50_000_000
+    return (
+        min(_timed(lambda: words(n, one, np.uint64(2), np.uint64(3), np.uint64(4))) for _ in range(repeat))
+        / n
+        * 1e9
+    )
 
 
 def _timed(fn) -> float:
@@ -379,8 +425,15 @@ def main():
                     f"msc / mcising = {r['deeprg msc-metropolis (64 replicas)'] / mc:.1f}x"
                 )
             print(
-                f"\nmemory bandwidth (numpy copy, read + write): {rows['memory_bandwidth_GBps']:.1f} GB/s\n"
+                f"\nmemory bandwidth (numpy copy, read + write): {rows['memory_bandwidth_GBps']:.1f} GB/s; "
+                f"xoshiro256++: {rows['rng_ns_per_word']:.2f} ns per word\n"
             )
+            print("Wolff single clusters per CPU second at K_c (one thread, best of interleaved repeats):\n")
+            print("| L | deeprg | mcising | ratio |")
+            print("|---|---|---|---|")
+            for L, r in rows["wolff_clusters_per_cpu_s"].items():
+                print(f"| {L} | {r['deeprg']:.0f} | {r['mcising']:.0f} | {r['deeprg'] / r['mcising']:.2f}x |")
+            print()
         if "3" in only:
             res = results["same_sweeps"] = same_sweeps(args.quick, args.repeat, tmp)
             print("## 3. Same sweeps, whole processes (Metropolis at K_c, one chain, no burn-in)\n")
