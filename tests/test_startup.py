@@ -48,3 +48,12 @@ def test_the_command_line_exits_without_teardown_but_keeps_its_contract(tmp_path
     assert read_dataset(out).configs.shape == (3, 4, 4)
     bad = subprocess.run([*cmd, "--seed", "-1", "--out", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+
+
+def test_a_profiler_still_gets_its_results(tmp_path):
+    """Profilers, tracers and coverage write after the program returns: no os._exit then."""
+    prof = tmp_path / "p.prof"
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "deeprg", "--version"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0 and deeprg.__version__ in done.stdout, done.stderr
+    assert prof.stat().st_size > 0

@@ -69,12 +69,14 @@ def _exit_without_teardown(code: int) -> None:
     loaded, freeing numba's and LLVM's objects at exit takes 0.4-0.6 s (measured with
     benchmarks/bench_sampling.py), as long as a whole small command. atexit handlers still
     run and the standard streams are flushed; nothing is skipped when other threads are
-    alive (a normal exit would wait for them)."""
+    alive (a normal exit would wait for them) or when a profiler, tracer or coverage is
+    watching (they write their results after the program returns)."""
     import atexit
     import os
     import threading
 
-    if threading.active_count() > 1:
+    watched = sys.getprofile() is not None or sys.gettrace() is not None or "coverage" in sys.modules
+    if watched or threading.active_count() > 1:
         return
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
