@@ -1,7 +1,8 @@
 """One whole ``deeprg`` command, run in this process, with its start-up split into phases
 (for bench_sampling.py; not a timed test):
 
-- import: ``deeprg.cli`` with every command group, and the modules ``deeprg sample`` uses;
+- import: ``deeprg.cli`` with every command group, and the modules ``deeprg sample`` needs
+  before its kernel runs (``deeprg.sampling``, ``deeprg.stats``; h5py comes after the run);
 - kernel load: seconds inside numba's ``Dispatcher.compile`` (initialising numba's CPU target
   on the first kernel, then loading each cached kernel; a compile would show here too);
 - first kernel call: from this script's first line to the moment the first kernel has loaded
@@ -19,7 +20,6 @@ import json  # noqa: E402
 import sys  # noqa: E402
 
 import deeprg.cli  # noqa: E402
-import deeprg.data  # noqa: E402
 import deeprg.sampling  # noqa: E402
 import deeprg.stats  # noqa: E402
 

@@ -78,7 +78,6 @@ def _precheck(n_sites: int, opts: dict) -> None:
 
 
 def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, device, out, quiet, as_json):
-    from deeprg.data import write_dataset
     from deeprg.sampling import generate_samples
     from deeprg.stats import chain_observables
 
@@ -117,6 +116,8 @@ def _run_sampling(lattice, K, n, algo, h, seed, chains, burn_in, decorrelate, de
         else None
     )
     attrs = {**gen.attrs, "observables": obs}
+    from deeprg.data import write_dataset  # h5py is needed only now, not before the kernel runs
+
     # gzip level 1: half the time of level 4 on +-1 spins, files ~30% larger
     write_dataset(out, gen.configs, attrs, chain=gen.chain, compression_level=1)
     keys = ("algorithm", "algorithm_reason", "seed", "n_chains", "thinning", "thermalized", "independent")
