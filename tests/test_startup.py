@@ -27,6 +27,7 @@ def test_sampling_kernels_do_not_import_scipy_linalg_or_psutil():
         "before = sorted(m for m in ('scipy.linalg', 'psutil') if m in sys.modules)\n"
         "import numpy as np, scipy.linalg\n"
         "assert np.allclose(scipy.linalg.inv(2 * np.eye(2)), 0.5 * np.eye(2))\n"
+        "assert scipy.linalg.cython_blas is sys.modules['scipy.linalg.cython_blas']\n"
         "print(before, 'numba.np.arraymath' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

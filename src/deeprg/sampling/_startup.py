@@ -41,4 +41,27 @@ def preload_blas() -> bool:
             raise
     except Exception:  # a changed scipy layout: numba imports scipy.linalg itself
         return False
+    sys.meta_path.insert(0, _LinkWhenImported())
     return True
+
+
+class _LinkWhenImported:
+    """When ``scipy.linalg`` is imported later, bind ``scipy.linalg.cython_blas`` to the loaded
+    module, as a normal import of the submodule would have (then step aside)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "scipy.linalg":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(package):
+            execute(package)
+            if _NAME in sys.modules:
+                package.cython_blas = sys.modules[_NAME]
+
+        spec.loader.exec_module = exec_module
+        return spec
