@@ -18,12 +18,9 @@ import os
 # numba or torch is imported; a value the user set is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("deeprg")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+# The version is written here and in pyproject.toml (a test keeps them equal): asking
+# importlib.metadata costs 30-100 ms of every command's start-up.
+__version__ = "0.1.0"
 
 from deeprg._cite import cite
 
