@@ -83,6 +83,9 @@ SMALL = {
         "rsmi_pairs": 2000,
         "exact_samples": 400,
         "exact_epochs": 2,
+        "pl_chains": 40,
+        "pl_burn_in": 50,
+        "pl_every": 2,
     },
     "finite-size-scaling": {
         "sizes": [4, 6, 8],

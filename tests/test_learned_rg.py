@@ -168,6 +168,54 @@ def test_rbm_block_map_places_and_aligns_units():
         RBMBlockMap.of(rbm, 16, 2)
 
 
+def test_local_weight_shared_rbm_learns_the_block_spin_at_kc(critical16):
+    from deeprg.vrg import train_local_rbm_map
+
+    fmap = train_local_rbm_map(critical16, 2, max_blocks=30_000, epochs=3, seed=1)
+    assert fmap.weights.shape == (2, 2) and fmap.uniformity > 0.99
+    out = fmap(critical16, 0)
+    sums = critical16.reshape(len(critical16), 8, 2, 8, 2).sum(axis=(2, 4))
+    assert out.shape == (len(critical16), 8, 8) and out.dtype == np.int8
+    assert np.mean(out[sums != 0] == np.sign(sums[sums != 0])) > 0.95  # a soft majority rule
+    with pytest.raises(InputError):
+        fmap(critical16[:, :15, :15], 0)
+
+
+def test_pseudo_likelihood_on_the_own_hidden_layer_matches_the_exact_marginal():
+    """Lattice couplings of an RBM map's hidden marginal: sampled pseudo-likelihood against the
+    exact limit (visible layer summed), and invariance under the h_j -> -h_j gauge."""
+    from deeprg.rg import fit_couplings
+    from deeprg.vrg import exact_hidden_lattice_couplings, hidden_marginal_samples
+
+    rbm, perm, signs = _block_rbm()
+    W0 = rbm.W.detach().numpy() / 3.0  # +-1 on each unit's block
+    side, L = 4, 8
+    W = 0.3 * W0.copy()
+    for k in range(side * side):  # units also see the blocks to their right and below: shared spins
+        r, c = divmod(k, side)
+        for dr, dc in ((0, 1), (1, 0)):
+            kk = ((r + dr) % side) * side + (c + dc) % side
+            W[:, perm[k]] += 0.15 * signs[k] * np.abs(W0[:, perm[kk]])
+    with torch.no_grad():
+        rbm.W.copy_(torch.as_tensor(W))
+    fmap = RBMBlockMap.of(rbm, L, 2, seed=0)
+    np.testing.assert_array_equal(fmap.order, perm)
+    exact = exact_hidden_lattice_couplings(fmap)
+    assert exact["operators"] == ["nn", "nnn", "plaquette"] and exact["pl_limit"][0] > 0.1
+    x = generate_samples(SquareLattice(L), K_CRITICAL, 400, algorithm="wolff", seed=2).configs
+    hs = hidden_marginal_samples(fmap, x, burn_in=100, samples_per_chain=20, every=3, seed=1)
+    assert hs.shape == (400 * 20, 4, 4) and hs.dtype == np.int8
+    fit = fit_couplings(hs, "nn,nnn,plaquette", n_blocks=20)
+    assert np.all(np.abs(fit.couplings - exact["pl_limit"]) <= 4 * fit.errors)
+    # flipping a unit (W[:, j], b_j -> -W[:, j], -b_j) is a gauge: the placed couplings are unchanged
+    flipped_rbm = RBM(L * L, side * side, visible="spin", hidden="spin", dtype=torch.float64)
+    with torch.no_grad():
+        flipped_rbm.W.copy_(torch.as_tensor(W * np.where(np.arange(side * side) == 3, -1.0, 1.0)))
+    flipped = exact_hidden_lattice_couplings(RBMBlockMap.of(flipped_rbm, L, 2))
+    np.testing.assert_allclose(flipped["pl_limit"], exact["pl_limit"], atol=1e-10)
+    np.testing.assert_allclose(flipped["orbit_mean"], exact["orbit_mean"], atol=1e-10)
+
+
 # --- verdict functions reach every outcome -----------------------------------------------------
 def test_learned_rg_verdicts_reach_every_outcome():
     from deeprg.experiments.learned_rg import (
@@ -187,10 +235,24 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
     assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
 
-    assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.01)[0] == "supported"
-    assert scale_invariance_verdict(0.546, 0.003, 0.613, 0.002, 0.01)[0] == "not supported"
-    assert scale_invariance_verdict(0.614, 0.002, 0.613, 0.002, 0.4)[0] == "not supported"
-    assert scale_invariance_verdict(0.6, 0.05, 0.613, 0.002, 0.01)[0] == "inconclusive"
+    def si(d, de, sp, spe):
+        return {"binder_diff": d, "binder_diff_err": de, "ratio_spread": sp, "ratio_spread_err": spe}
+
+    majority, nonlocal_ = si(0.001, 0.0003, 0.009, 0.001), si(0.021, 0.0006, 0.173, 0.004)
+    ctl = {"positive": majority, "negative": nonlocal_}
+    assert scale_invariance_verdict(si(0.002, 0.001, 0.01, 0.002), **ctl)[0] == "supported"
+    assert scale_invariance_verdict(si(-0.067, 0.003, 0.01, 0.002), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(0.001, 0.001, 0.4, 0.01), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(0.01, 0.05, 0.01, 0.002), **ctl)[0] == "inconclusive"
+    assert scale_invariance_verdict(si(0.01, float("nan"), 0.01, 0.002), **ctl)[0] == "inconclusive"
+    # controls that do not discriminate make any answer inconclusive
+    good = si(0.002, 0.001, 0.01, 0.002)
+    assert scale_invariance_verdict(good, positive=nonlocal_, negative=nonlocal_)[0] == "inconclusive"
+    assert scale_invariance_verdict(good, positive=majority, negative=majority)[0] == "inconclusive"
+    assert scale_invariance_verdict(si(-0.2, 0.01, 0.17, 0.02), negative=majority)[0] == "inconclusive"
+    # a difference within tolerance + 2 sigma passes only while its error is below the tolerance
+    assert scale_invariance_verdict(si(0.04, 0.006, 0.05, 0.01))[0] == "supported"
+    assert scale_invariance_verdict(si(0.04, 0.004, 0.05, 0.01))[0] == "not supported"
 
     classical = {"majority": [0.358, 0.071, -0.003], "decimation": [0.287, 0.096, -0.03]}
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01] * 3, classical)[0] == "supported"
@@ -211,6 +273,16 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exact_couplings_verdict([], [], [])[0] == "inconclusive"
     assert exact_couplings_verdict([0.5, -0.1], [1.5, -0.1], [0.4, 0.005])[0] == "inconclusive"
 
+    from deeprg.experiments.learned_rg import drift_z, with_convergence
+
+    assert drift_z([0.3, 0.1], [0.01, 0.01], [0.31, 0.1], [0.01, 0.01]) < 1
+    assert drift_z([0.3, 0.1], [0.01, 0.01], [0.4, 0.1], [0.01, 0.01]) > 3
+    assert np.isnan(drift_z([0.3], [0.0], [0.3], [0.0]))
+    assert with_convergence(("supported", ""), 0.5)[0] == "supported"
+    assert with_convergence(("not supported", ""), 0.5)[0] == "not supported"
+    assert with_convergence(("supported", ""), 7.0)[0] == "inconclusive"
+    assert with_convergence(("not supported", ""), float("nan"))[0] == "inconclusive"
+
 
 def test_rbm_flow_verdicts_reach_every_outcome():
     from deeprg.experiments.rbm_flow import (
@@ -227,6 +299,10 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict({**near, "b": {"energy": 3.0, "abs_m": 3.0}}, tc)[0] == "not supported"
     assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
+    # a thermometer read beyond its reference curve gives a bound, not a temperature
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(near, tc, out_of_range={"a": {"binder": "< 1.00"}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {}})[0] == "not supported"
 
     assert distribution_dependence_verdict({"a": {"energy": 2.1}, "b": {"energy": 2.7}})[0] == "supported"
     assert (
@@ -248,6 +324,21 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     # means that agree while the training seeds disagree are no evidence of agreement
     agree = {"a": {"energy": 2.1}, "b": {"energy": 2.15}}
     assert distribution_dependence_verdict(agree, error=0.3)[0] == "inconclusive"
+
+
+def test_rbm_flow_thermometers_report_readings_beyond_the_curve_as_bounds():
+    from deeprg.experiments.rbm_flow import _invert
+
+    T = [1.0, 2.0, 3.0, 4.0, 5.0]
+    abs_m = [0.99, 0.9, 0.5, 0.3, 0.2]  # falls with T
+    assert _invert(T, abs_m, 0.7) == (2.5, "")
+    assert _invert(T, abs_m, 0.1) == (5.0, ">")  # hotter than the hottest reference point
+    assert _invert(T, abs_m, 1.0) == (1.0, "<")
+    rising = [0.1, 0.2, 0.4, 0.6, 0.8]
+    assert _invert(T, rising, 0.9) == (5.0, ">")
+    assert _invert(T, rising, 0.05) == (1.0, "<")
+    t, bound = _invert(T, abs_m, float("nan"))
+    assert np.isnan(t) and bound == ""
 
 
 def test_vrg_1d_learned_verdicts_reach_every_outcome_and_say_yes_to_exact_decimation():

@@ -9,13 +9,20 @@ On the same equilibrium samples of the 2D Ising model at K_c, four block maps ar
 - a trained RBM layer L^2 -> (L/b)^2 (Mehta & Schwab 2014, arXiv:1410.3831): hidden units
   sampled from the data, sign-aligned and placed on the coarse lattice by their receptive
   fields, trained level by level, over several training seeds.
+- in addition, a learned map with locality built in: one RBM with b^2 visible units and one
+  hidden unit shared by every block (weight-shared), trained level by level on the blocks.
 
-Measured per map: Swendsen MCRG exponents y_T, y_h per level with jackknife (and seed) errors;
-scale invariance of the coarse layer (Binder cumulant against the visible layer's and the
-infinite-lattice value 0.61069, Kamieniarz & Bloete 1993; G'(r) against G(b r)); the fitted
-couplings (nn, nnn, plaquette) of the coarse layer, judged against the spread between the
-classical rules. A small RBM checks the exact hidden-layer couplings (visible layer summed,
-Walsh-Hadamard) against pseudo-likelihood on its own hidden samples.
+Measured per map: Swendsen MCRG exponents y_T, y_h per level with jackknife (and, for the
+learned maps, training-seed) errors; scale invariance of the coarse layer (Binder cumulant
+against the visible layer's, paired jackknife error, and the infinite-lattice value 0.61069,
+Kamieniarz & Bloete 1993; G'(r) against G(b r)), with the majority rule as the control that
+must pass and a random non-local map (majority of b^2 randomly chosen sites) as the one that
+must fail; the fitted couplings (nn, nnn, plaquette) of the coarse layer, judged against the
+spread between the classical rules; the same couplings of the RBM's own hidden marginal p(h)
+(Gibbs chains, pseudo-likelihood, a drift check between chain halves). Small RBMs check the
+exact hidden-layer couplings (visible layer summed, Walsh-Hadamard; Decelle et al. 2023,
+arXiv:2309.02292) against pseudo-likelihood on their own hidden samples: all 15 multi-body
+terms of a 16 -> 4 RBM, and the lattice couplings of a 64 -> 16 one.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from deeprg.errors import InputError
 from deeprg.exact import K_CRITICAL
 from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
 from deeprg.lattice import SquareLattice
@@ -42,7 +50,14 @@ from deeprg.rg import (
 )
 from deeprg.sampling import generate_samples
 from deeprg.stats import correlation_function, jackknife
-from deeprg.vrg import learned_rbm_levels, torch_threads
+from deeprg.vrg import (
+    exact_hidden_lattice_couplings,
+    hidden_marginal_samples,
+    learned_rbm_levels,
+    torch_threads,
+    train_local_rbm_map,
+    train_rbm_map,
+)
 
 NAME = "learned-rg"
 TITLE = "Learned coarse-graining measured as an RG map: exponents, scale invariance, couplings"
@@ -50,7 +65,7 @@ TITLE = "Learned coarse-graining measured as an RG map: exponents, scale invaria
 #: Binder cumulant of the 2D Ising model at T_c on periodic squares, L -> infinity
 #: (Kamieniarz & Bloete 1993; Salas & Sokal 2000).
 BINDER_CRITICAL = 0.61069
-MAPS = ("majority", "decimation", "rsmi", "rbm")
+MAPS = ("majority", "decimation", "rsmi", "rbm", "local-rbm")
 FLOW_OPERATORS = "nn,nnn,plaquette"
 #: MCRG's truncation bias at small L and few operators (Swendsen 1979; the majority rule on
 #: the same samples is the reference): a map within it of the exact value "gives" the exponent.
@@ -65,6 +80,7 @@ class Config(ExperimentConfig):
     samples: int = 4000
     n_even: int = 4
     rbm_seeds: int = 2
+    rsmi_seeds: int = 2
     rbm_epochs: int = 10
     rbm_lr: float = 0.05
     rbm_l1: float = 3e-3
@@ -74,6 +90,10 @@ class Config(ExperimentConfig):
     exact_L: int = 4
     exact_samples: int = 4000
     exact_epochs: int = 10
+    pl_L: int = 8
+    pl_chains: int = 200
+    pl_burn_in: int = 2000
+    pl_every: int = 50
 
     def validate(self):
         super().validate()
@@ -87,7 +107,12 @@ class Config(ExperimentConfig):
         self._require("samples", self.samples >= 400, ">= 400")
         self._require("n_even", 1 <= self.n_even <= len(EVEN_2D), f"1..{len(EVEN_2D)}")
         self._require("rbm_seeds", self.rbm_seeds >= 1, ">= 1")
+        self._require("rsmi_seeds", self.rsmi_seeds >= 1, ">= 1")
         self._require("exact_L", self.exact_L == 4, "4 (a 4-unit hidden layer: all 15 terms fitted)")
+        self._require("pl_L", self.pl_L == 8, "8 (a 4 x 4 hidden layer: 16 units, summed exactly)")
+        self._require("pl_chains", self.pl_chains >= 40, ">= 40 (20 blocks of chains for the errors)")
+        self._require("pl_burn_in", self.pl_burn_in >= 1, ">= 1")
+        self._require("pl_every", self.pl_every >= 1, ">= 1")
         self._require("control_K", 0 < self.control_K < K_CRITICAL, f"in (0, {K_CRITICAL:.4f})")
 
 
@@ -100,6 +125,7 @@ PRESETS = {
         samples=40000,
         n_even=6,
         rbm_seeds=3,
+        rsmi_seeds=3,
         rbm_epochs=30,
         rsmi_iterations=600,
         rsmi_pairs=200000,
@@ -139,34 +165,66 @@ def exponent_verdict(
     return "not supported", "; ".join(miss)
 
 
-def scale_invariance_verdict(
-    binder_coarse,
-    binder_coarse_err,
-    binder_visible,
-    binder_visible_err,
-    ratio_spread,
-    *,
-    tol_binder=0.03,
-    tol_ratio=0.15,
-) -> tuple[str, str]:
-    """Is the coarse layer a rescaled copy of the visible one at K_c? Supported when the Binder
-    cumulants agree within ``tol_binder`` + 2 sigma and G'(r)/G(b r) varies by at most
-    ``tol_ratio`` (relative) over r; not supported when either fails; inconclusive when a value
-    is not finite or the Binder error exceeds the tolerance."""
-    vals = (binder_coarse, binder_coarse_err, binder_visible, binder_visible_err, ratio_spread)
+def _scale_invariance_outcome(stats: dict, tol_binder: float, tol_ratio: float) -> tuple[str, str]:
+    keys = ("binder_diff", "binder_diff_err", "ratio_spread", "ratio_spread_err")
+    vals = [float(stats.get(k, float("nan"))) for k in keys]
     if not all(math.isfinite(v) for v in vals):
-        return "inconclusive", "a value is not finite"
-    err = math.hypot(binder_coarse_err, binder_visible_err)
-    if err > tol_binder:
-        return "inconclusive", f"Binder error {err:.3f} exceeds the tolerance {tol_binder}"
-    d = abs(binder_coarse - binder_visible)
-    if d <= tol_binder + 2 * err and ratio_spread <= tol_ratio:
-        return "supported", f"Binder differs by {d:.3f}, G'(r)/G(br) varies by {ratio_spread:.3f}"
-    return (
-        "not supported",
-        f"Binder differs by {d:.3f} (tolerance {tol_binder} + 2 sigma = {tol_binder + 2 * err:.3f}); "
-        f"G'(r)/G(br) varies by {ratio_spread:.3f} (tolerance {tol_ratio})",
+        return "inconclusive", "a value or its error is not finite"
+    d, de, sp, spe = vals
+    if de > tol_binder or spe > tol_ratio:
+        return (
+            "inconclusive",
+            f"errors (Binder {de:.3f}, ratio spread {spe:.3f}) exceed the tolerances ({tol_binder}, {tol_ratio})",
+        )
+    ok_b, ok_r = abs(d) <= tol_binder + 2 * de, sp <= tol_ratio + 2 * spe
+    text = (
+        f"U_coarse - U_visible = {d:+.4f} +- {de:.4f} (tolerance {tol_binder} + 2 sigma), "
+        f"G'(r)/G(br) spread {sp:.3f} +- {spe:.3f} (tolerance {tol_ratio} + 2 sigma)"
     )
+    return ("supported" if ok_b and ok_r else "not supported"), text
+
+
+def scale_invariance_verdict(
+    stats: dict,
+    *,
+    positive: dict | None = None,
+    negative: dict | None = None,
+    tol_binder: float = 0.03,
+    tol_ratio: float = 0.15,
+) -> tuple[str, str]:
+    """Is a coarse layer at K_c a rescaled copy of the visible layer?
+
+    Args:
+        stats: :func:`scale_invariance_stats` of the map (``binder_diff``, ``ratio_spread`` and
+            their errors; jackknife, or combined with the spread over training seeds).
+        positive: the same for a map that must pass (majority rule at K_c).
+        negative: the same for a map that must fail (a random non-local map).
+
+    A layer passes when |U_coarse - U_visible| <= ``tol_binder`` + 2 sigma and the relative
+    spread of G'(r)/G(br) over r is <= ``tol_ratio`` + 2 sigma; it fails otherwise. The verdict
+    is inconclusive when a value is not finite, an error exceeds its tolerance, the positive
+    control fails or the negative control passes (then the test cannot tell yes from no at this
+    lattice size and sample count); otherwise supported / not supported as the layer passes.
+    """
+    for name, ctrl, want in (("positive", positive, "supported"), ("negative", negative, "not supported")):
+        if ctrl is None:
+            continue
+        v, why = _scale_invariance_outcome(ctrl, tol_binder, tol_ratio)
+        if v != want:
+            return "inconclusive", f"the {name} control does not come out '{want}' ({v}: {why})"
+    return _scale_invariance_outcome(stats, tol_binder, tol_ratio)
+
+
+def combine_seeds(per_seed: list[dict], keys=("binder_diff", "ratio_spread")) -> dict:
+    """Mean over training seeds of each key, with error sqrt(mean(err^2) + var/n_seeds):
+    the jackknife error within a seed and the spread between seeds together."""
+    out = {}
+    for k in keys:
+        v = np.array([float(d[k]) for d in per_seed])
+        e = np.array([float(d[k + "_err"]) for d in per_seed])
+        var = v.var(ddof=1) / len(v) if len(v) > 1 else 0.0
+        out[k], out[k + "_err"] = float(v.mean()), float(np.sqrt(np.mean(e**2) + var))
+    return out
 
 
 def coupling_flow_verdict(learned, learned_err, classical: dict) -> tuple[str, str]:
@@ -203,6 +261,27 @@ def coupling_flow_verdict(learned, learned_err, classical: dict) -> tuple[str, s
             f"the errors of coupling(s) {unresolved.tolist()} exceed the spread between the classical rules",
         )
     return "supported", "every learned coupling lies within the classical rules' range (2 sigma)"
+
+
+def drift_z(first, first_err, second, second_err) -> float:
+    """max |K1 - K2| / sqrt(e1^2 + e2^2) between fits on the first and second halves of Gibbs
+    chains: a chain still drifting (not at its stationary distribution) gives a large value."""
+    a, b = np.asarray(first, float), np.asarray(second, float)
+    e = np.hypot(np.asarray(first_err, float), np.asarray(second_err, float))
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(e > 0)):
+        return float("nan")
+    return float(np.max(np.abs(a - b) / e))
+
+
+def with_convergence(verdict: tuple[str, str], z: float, *, max_z: float = 3.0) -> tuple[str, str]:
+    """A verdict on sampled couplings stands only when the chains had converged (drift z <= max_z
+    between the halves of every chain); otherwise it is inconclusive."""
+    if not (math.isfinite(z) and z <= max_z):
+        return (
+            "inconclusive",
+            f"the Gibbs chains had not converged (halves differ by {z:.1f} sigma > {max_z})",
+        )
+    return verdict
 
 
 def rsmi_verdict(uniformity, mi_bound, mi_control, *, min_uniformity=0.9, min_ratio=3.0) -> tuple[str, str]:
@@ -264,11 +343,111 @@ def _correlation_ratio(coarse, visible, scale: int) -> dict:
     }
 
 
-def _fit(configs) -> dict:
-    f = try_fit_couplings(configs, FLOW_OPERATORS)
+def _sample_correlations(configs, distances) -> np.ndarray:
+    """Per-sample G_n(r) = mean over sites and both axes of s_x s_{x+r e}: float64 (n, len(distances))."""
+    s = np.asarray(configs)
+    out = np.empty((s.shape[0], len(distances)))
+    for start in range(0, s.shape[0], 512):
+        x = s[start : start + 512].astype(np.float64)
+        for j, r in enumerate(distances):
+            out[start : start + 512, j] = 0.5 * (
+                (x * np.roll(x, -r, axis=1)).mean(axis=(1, 2))
+                + (x * np.roll(x, -r, axis=2)).mean(axis=(1, 2))
+            )
+    return out
+
+
+def scale_invariance_stats(coarse, visible, scale: int, *, n_blocks: int = 20) -> dict:
+    """Scale invariance of a coarse layer against the visible layer it was made from.
+
+    Args:
+        coarse: (n, L/scale, L/scale) and visible: (n, L, L) configurations of +-1; sample k of
+            ``coarse`` is the image of sample k of ``visible`` (the errors are paired).
+
+    Returns:
+        dict with the Binder cumulants U = 1 - <m^4> / (3 <m^2>^2) of both layers, their
+        difference ``binder_diff`` = U_coarse - U_visible, and the relative spread
+        (max - min) / mean over r = 1 .. side/2 (with scale r <= L/2) of G'(r) / G(scale r)
+        (``ratio_spread``), each with a blocked jackknife error over the samples (``*_err``).
+    """
+    c, v = np.asarray(coarse), np.asarray(visible)
+    if c.shape[0] != v.shape[0]:
+        raise InputError(
+            f"coarse and visible layers need the same samples, got {c.shape[0]} and {v.shape[0]}"
+        )
+    mc = c.astype(np.float64).mean(axis=(1, 2))
+    mv = v.astype(np.float64).mean(axis=(1, 2))
+    m2c, m2v = mc * mc, mv * mv
+
+    def binder(a, b):
+        return 1.0 - b / (3.0 * a * a)
+
+    Uc = jackknife(binder, m2c, m2c * m2c, n_blocks=n_blocks)
+    Uv = jackknife(binder, m2v, m2v * m2v, n_blocks=n_blocks)
+    d = jackknife(
+        lambda a, b, x, y: binder(a, b) - binder(x, y), m2c, m2c * m2c, m2v, m2v * m2v, n_blocks=n_blocks
+    )
+    r = np.arange(1, c.shape[1] // 2 + 1)
+    r = r[scale * r <= v.shape[1] // 2]
+    gc = _sample_correlations(c, r)
+    gv = _sample_correlations(v, scale * r)
+    k = len(r)
+
+    def spread(*means):
+        ratio = np.array(means[:k]) / np.array(means[k:])
+        return float(np.ptp(ratio) / np.mean(ratio))
+
+    if k > 1:
+        sp = jackknife(spread, *gc.T, *gv.T, n_blocks=n_blocks)
+    else:
+        sp = (float("nan"), float("nan"))
+    return {
+        "binder_coarse": Uc[0],
+        "binder_coarse_err": Uc[1],
+        "binder_visible": Uv[0],
+        "binder_visible_err": Uv[1],
+        "binder_diff": d[0],
+        "binder_diff_err": d[1],
+        "ratio_spread": sp[0],
+        "ratio_spread_err": sp[1],
+    }
+
+
+def random_nonlocal_map(configs, b: int = 2, *, seed: int = 0) -> np.ndarray:
+    """A control block map that is not local: the sites are shuffled by one fixed random
+    permutation, cut into groups of b^2, and each coarse spin is the majority of its group
+    (ties broken at random). It keeps the magnetization but scrambles distances, so it must
+    fail a scale-invariance test. int8 (n, L/b, L/b)."""
+    s = np.asarray(configs)
+    n, L, _ = s.shape
+    side = L // b
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(L * L)
+    groups = s.reshape(n, -1)[:, perm].reshape(n, side * side, b * b).astype(np.int64).sum(axis=2)
+    ties = np.where(rng.random(groups.shape) < 0.5, 1, -1)
+    return np.where(groups > 0, 1, np.where(groups < 0, -1, ties)).astype(np.int8).reshape(n, side, side)
+
+
+def _fit(configs, **kwargs) -> dict:
+    f = try_fit_couplings(configs, FLOW_OPERATORS, **kwargs)
     if f is None:
         return {"K": [float("nan")] * 3, "err": [float("nan")] * 3}
     return {"K": f.couplings.tolist(), "err": f.errors.tolist()}
+
+
+def _own_fit(samples, n_chains: int) -> dict:
+    """Couplings of chain-major Gibbs samples (all, and the first and second half of every
+    chain, for the drift check), with the mean |m| of the samples."""
+    s = np.asarray(samples)
+    per = s.reshape(n_chains, -1, *s.shape[1:])
+    half = per.shape[1] // 2
+    first = _fit(per[:, :half].reshape(-1, *s.shape[1:]), n_blocks=20)
+    second = _fit(per[:, half:].reshape(-1, *s.shape[1:]), n_blocks=20)
+    return {
+        **_fit(s, n_blocks=20),
+        "drift_z": drift_z(first["K"], first["err"], second["K"], second["err"]),
+        "abs_m": float(np.abs(s.reshape(len(s), -1).mean(axis=1)).mean()),
+    }
 
 
 def _levels_summary(lattices, b: int) -> list[dict]:
@@ -281,6 +460,7 @@ def _levels_summary(lattices, b: int) -> list[dict]:
                 "binder": U,
                 "binder_err": Ue,
                 "correlation": _correlation_ratio(lattices[lev], lattices[0], b**lev),
+                "scale": scale_invariance_stats(lattices[lev], lattices[0], b**lev),
                 "couplings": _fit(lattices[lev]),
             }
         )
@@ -339,6 +519,10 @@ def run(config: Config, ctx: RunContext) -> Result:
             for lev in range(levels):
                 lattices.append(block_configs(lattices[-1], b, rule, seed=config.seed + lev))
             out[rule] = {"exponents": _exponents(r), "levels": _levels_summary(lattices, b)}
+        # the negative control of scale invariance: a map that keeps m but scrambles distances
+        out["control_random_nonlocal"] = scale_invariance_stats(
+            random_nonlocal_map(configs, b, seed=config.seed + 7), configs, b
+        )
         return _nan_to_none(out)
 
     cl = _none_to_nan(ctx.step("classical_maps", classical))
@@ -356,6 +540,23 @@ def run(config: Config, ctx: RunContext) -> Result:
             filters.append(f.to_dict())
             lattices.append(f.block_map(seed=config.seed + 500)(lattices[-1], lev))
         r = mcrg_from_levels(lattices, b=b, even=even, odd=odd)
+        # further training seeds: the spread of the filter and of the exponents over seeds
+        seed_runs = [{**_exponents(r), "uniformity": [f["uniformity"] for f in filters]}]
+        for i in range(1, config.rsmi_seeds):
+            lat, uni = [configs], []
+            for lev in range(levels):
+                f = train_rsmi(
+                    lat[-1],
+                    b,
+                    iterations=config.rsmi_iterations,
+                    max_pairs=config.rsmi_pairs,
+                    seed=config.seed + 1000 * i + lev,
+                )
+                uni.append(f.uniformity)
+                lat.append(f.block_map(seed=config.seed + 500 + 1000 * i)(lat[-1], lev))
+            seed_runs.append(
+                {**_exponents(mcrg_from_levels(lat, b=b, even=even, odd=odd)), "uniformity": uni}
+            )
         # the control: the same training on column-shuffled data (marginals kept, correlations gone)
         rng = np.random.default_rng(config.seed + 3)
         flat = configs.reshape(len(configs), -1).copy()
@@ -383,6 +584,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 "exponents": _exponents(r),
                 "levels": _levels_summary(lattices, b),
                 "filters": filters,
+                "seed_runs": seed_runs,
                 "shuffled_control": shuffled.to_dict(),
                 "high_T_control": {**high_T.to_dict(), "K": config.control_K},
             }
@@ -403,16 +605,42 @@ def run(config: Config, ctx: RunContext) -> Result:
                 l1=config.rbm_l1,
             )
             r = mcrg_from_levels(lattices, b=b, even=even, odd=odd)
+            # the level-1 RBM's own hidden marginal (Gibbs chains v -> h -> v), by pseudo-likelihood
+            own = hidden_marginal_samples(
+                maps[0],
+                configs[: config.pl_chains],
+                burn_in=config.pl_burn_in,
+                every=config.pl_every,
+                seed=config.seed + 1000 * i + 5,
+            )
             seeds.append(
                 {
                     "exponents": _exponents(r),
                     "levels": _levels_summary(lattices, b),
                     "block_concentration": [m.block_concentration() for m in maps],
+                    "own_hidden_couplings": _own_fit(own, config.pl_chains),
                 }
             )
         return _nan_to_none(seeds)
 
     rb = _none_to_nan(ctx.step("rbm_map", rbm))
+
+    def local_rbm():
+        """The learned map with locality built in: one b^2 -> 1 RBM shared by every block."""
+        seeds = []
+        for i in range(config.rbm_seeds):
+            lattices, weights = [configs], []
+            for lev in range(levels):
+                fmap = train_local_rbm_map(lattices[-1], b, seed=config.seed + 1000 * i + lev)
+                weights.append(fmap.weights.tolist())
+                lattices.append(fmap(lattices[-1], lev))
+            r = mcrg_from_levels(lattices, b=b, even=even, odd=odd)
+            seeds.append(
+                {"exponents": _exponents(r), "levels": _levels_summary(lattices, b), "weights": weights}
+            )
+        return _nan_to_none(seeds)
+
+    lr = _none_to_nan(ctx.step("local_rbm_map", local_rbm))
 
     def exact_small():
         Ls = config.exact_L
@@ -476,25 +704,60 @@ def run(config: Config, ctx: RunContext) -> Result:
     with torch_threads(1):
         ex = ctx.step("exact_couplings", exact_small)
 
+    def hidden_pl():
+        """Lattice couplings (nn, nnn, plaquette) of a 64 -> 16 RBM map's own hidden layer: by
+        pseudo-likelihood on Gibbs samples, against the exact hidden marginal."""
+        x = generate_samples(
+            SquareLattice(config.pl_L),
+            K_CRITICAL,
+            config.exact_samples,
+            algorithm="wolff",
+            seed=config.seed + 9,
+        ).configs
+        fmap = train_rbm_map(
+            x, b, seed=config.seed + 13, epochs=config.rbm_epochs, lr=config.rbm_lr, l1=config.rbm_l1
+        )
+        exact = exact_hidden_lattice_couplings(fmap, FLOW_OPERATORS, samples=8000, seed=config.seed + 15)
+        # independent draws from the exact marginal: the fit alone, without the Gibbs chains
+        exact["fitted_exact_draws"] = _fit(exact.pop("samples"), n_blocks=20)
+        own = hidden_marginal_samples(
+            fmap,
+            x[: config.pl_chains],
+            burn_in=config.pl_burn_in,
+            every=config.pl_every,
+            seed=config.seed + 14,
+        )
+        return {**exact, "fitted": _own_fit(own, config.pl_chains), "n_samples": len(own)}
+
+    with torch_threads(1):
+        hp = ctx.step("hidden_couplings_pl", hidden_pl)
+
     # --- aggregate -------------------------------------------------------------------------
-    def seed_mean(key):
-        vals = np.array([s["exponents"][key] for s in rb])
-        errs = np.array([s["exponents"][key + "_err"] for s in rb])
+    def seed_mean(runs, key):
+        """Mean over training seeds; error sqrt(mean jackknife error^2 + var over seeds / n)."""
+        vals = np.array([s[key] for s in runs])
+        errs = np.array([s[key + "_err"] for s in runs])
         mean = vals.mean(axis=0)
-        spread = vals.std(axis=0, ddof=1) / np.sqrt(len(rb)) if len(rb) > 1 else np.zeros_like(mean)
+        spread = vals.std(axis=0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else np.zeros_like(mean)
         return mean, np.sqrt(np.mean(errs**2, axis=0) + spread**2)
 
+    def seed_exponents(runs):
+        (yT, yTe), (yh, yhe) = seed_mean(runs, "y_T"), seed_mean(runs, "y_h")
+        return {"y_T": yT, "y_T_err": yTe, "y_h": yh, "y_h_err": yhe}
+
     exps = {m: {k: np.array(v) for k, v in cl[m]["exponents"].items()} for m in ("majority", "decimation")}
-    exps["rsmi"] = {k: np.array(v) for k, v in rs["exponents"].items()}
-    yT, yTe = seed_mean("y_T")
-    yh, yhe = seed_mean("y_h")
-    exps["rbm"] = {"y_T": yT, "y_T_err": yTe, "y_h": yh, "y_h_err": yhe}
+    rsmi_runs = rs.get("seed_runs") or [rs["exponents"]]
+    exps["rsmi"] = seed_exponents(rsmi_runs)
+    exps["rbm"] = seed_exponents([s["exponents"] for s in rb])
+    exps["local-rbm"] = seed_exponents([s["exponents"] for s in lr])
     summaries = {
         "majority": cl["majority"]["levels"],
         "decimation": cl["decimation"]["levels"],
         "rsmi": rs["levels"],
     }
     summaries["rbm"] = rb[0]["levels"]
+    summaries["local-rbm"] = lr[0]["levels"]
+    seed_runs_of = {"rbm": rb, "local-rbm": lr}
 
     table = []
     for m in MAPS:
@@ -534,12 +797,31 @@ def run(config: Config, ctx: RunContext) -> Result:
                     "level": s["level"],
                     "binder": round(s["binder"], 4),
                     "binder_err": round(s["binder_err"], 4),
+                    "U - U_visible": round(s["scale"]["binder_diff"], 4),
+                    "U - U_visible err": round(s["scale"]["binder_diff_err"], 4),
                     "G'(r)/G(br) spread": round(s["correlation"]["spread"], 4),
+                    "spread err": round(s["scale"]["ratio_spread_err"], 4),
                     "K_nn": round(s["couplings"]["K"][0], 4),
                     "K_nnn": round(s["couplings"]["K"][1], 4),
                     "K_plaq": round(s["couplings"]["K"][2], 4),
                 }
             )
+    ctrl = cl["control_random_nonlocal"]
+    scale_rows.append(
+        {
+            "map": "control: random non-local",
+            "level": 1,
+            "binder": round(ctrl["binder_coarse"], 4),
+            "binder_err": round(ctrl["binder_coarse_err"], 4),
+            "U - U_visible": round(ctrl["binder_diff"], 4),
+            "U - U_visible err": round(ctrl["binder_diff_err"], 4),
+            "G'(r)/G(br) spread": round(ctrl["ratio_spread"], 4),
+            "spread err": round(ctrl["ratio_spread_err"], 4),
+            "K_nn": None,
+            "K_nnn": None,
+            "K_plaq": None,
+        }
+    )
     res.tables[
         f"coarse layers: Binder (visible {U_v:.4f} +- {U_ve:.4f}, L -> inf {BINDER_CRITICAL}), correlation ratio, couplings"
     ] = scale_rows
@@ -565,22 +847,53 @@ def run(config: Config, ctx: RunContext) -> Result:
                     + ")"
                     if m == "rbm"
                     else ""
+                )
+                + (
+                    f" (mean over {len(rsmi_runs)} training seeds; level-1 y_T per seed: "
+                    + ", ".join(f"{sd['y_T'][0][-1]:.3f}" for sd in rsmi_runs)
+                    + ", y_h: "
+                    + ", ".join(f"{sd['y_h'][0][-1]:.4f}" for sd in rsmi_runs)
+                    + ")"
+                    if m == "rsmi"
+                    else ""
+                )
+                + (
+                    f" (mean over {len(lr)} training seeds; one {b * b} -> 1 RBM shared by every block, level-1 "
+                    "weights per seed: "
+                    + "; ".join(str(np.round(sd["weights"][0], 2).tolist()) for sd in lr)
+                    + ")"
+                    if m == "local-rbm"
+                    else ""
                 ),
                 comparison=f"exact 1 and 1.875, within MCRG's truncation tolerance ({TOL_Y_T}, {TOL_Y_H}) + 2 sigma",
                 verdict=v,
                 reason=why,
             )
         )
+    positive = summaries["majority"][0]["scale"]
+    negative = cl["control_random_nonlocal"]
     for m in MAPS:
-        s = summaries[m][0]
-        v, why = scale_invariance_verdict(s["binder"], s["binder_err"], U_v, U_ve, s["correlation"]["spread"])
+        if m in seed_runs_of:
+            runs = seed_runs_of[m]
+            st = combine_seeds([sd["levels"][0]["scale"] for sd in runs])
+            err_note = f"errors: jackknife and the spread over {len(runs)} training seeds"
+        else:
+            st = summaries[m][0]["scale"]
+            err_note = "paired jackknife errors"
+        v, why = scale_invariance_verdict(
+            st, positive=None if m == "majority" else positive, negative=negative
+        )
         res.claims.append(
             Claim(
                 id=f"learned-rg.scale-invariance.{m}",
                 claim=f"At K_c the {m} map's coarse layer is a rescaled copy of the visible layer (scale invariance).",
                 source="Kadanoff block spins; Mehta & Schwab 2014 (arXiv:1410.3831)",
-                measurement=f"Binder coarse {s['binder']:.4f} +- {s['binder_err']:.4f} vs visible {U_v:.4f} +- {U_ve:.4f}; G'(r)/G(br) relative spread {s['correlation']['spread']:.3f}",
-                comparison=f"equal Binder cumulants (L -> inf: {BINDER_CRITICAL}) and a constant G'(r)/G(br)",
+                measurement=f"level 1: U_coarse - U_visible = {st['binder_diff']:+.4f} +- {st['binder_diff_err']:.4f}, "
+                f"G'(r)/G(br) relative spread {st['ratio_spread']:.3f} +- {st['ratio_spread_err']:.3f} ({err_note}); "
+                f"controls: majority at K_c {positive['binder_diff']:+.4f}, {positive['ratio_spread']:.3f}; "
+                f"random non-local map {negative['binder_diff']:+.4f}, {negative['ratio_spread']:.3f}",
+                comparison=f"equal Binder cumulants (visible {U_v:.4f}; L -> inf: {BINDER_CRITICAL}) and a constant "
+                "G'(r)/G(br); the majority rule must pass and a random non-local map must fail",
                 verdict=v,
                 reason=why
                 + (
@@ -610,6 +923,50 @@ def run(config: Config, ctx: RunContext) -> Result:
             reason=why,
         )
     )
+    own_K = np.array([s["own_hidden_couplings"]["K"] for s in rb])
+    own_Ke = np.sqrt(
+        np.mean(np.array([s["own_hidden_couplings"]["err"] for s in rb]) ** 2, axis=0)
+        + (own_K.var(axis=0, ddof=1) / len(rb) if len(rb) > 1 else 0.0)
+    )
+    own_z = max(float(s["own_hidden_couplings"]["drift_z"]) for s in rb)
+    v, why = with_convergence(coupling_flow_verdict(own_K.mean(axis=0), own_Ke, classical_K), own_z)
+    res.claims.append(
+        Claim(
+            id="learned-rg.own-hidden-couplings",
+            claim="The learned RBM's own hidden layer (its marginal p(h), not h sampled from data) has couplings within the range spanned by the majority, decimation and RSMI block maps.",
+            source="Mehta & Schwab 2014 (arXiv:1410.3831); Decelle et al. 2023 (arXiv:2309.02292) for the RBM -> multi-body Ising mapping",
+            measurement=f"level-1 RBM, pseudo-likelihood on {config.pl_chains} Gibbs chains (burn-in {config.pl_burn_in}): "
+            f"(K_nn, K_nnn, K_plaq) = {np.round(own_K.mean(axis=0), 3).tolist()} +- {np.round(own_Ke, 3).tolist()}, "
+            f"<|m|> of the hidden samples {np.mean([s['own_hidden_couplings']['abs_m'] for s in rb]):.3f}, "
+            f"drift between chain halves {own_z:.1f} sigma; h sampled from the data instead: "
+            f"{np.round(rbm_K.mean(axis=0), 3).tolist()}; "
+            + "; ".join(f"{m} {np.round(k, 3).tolist()}" for m, k in classical_K.items()),
+            comparison="majority, decimation and RSMI on the same samples",
+            verdict=v,
+            reason=why,
+        )
+    )
+    hp_fit = hp["fitted"]
+    v, why = with_convergence(
+        exact_couplings_verdict(hp["pl_limit"], hp_fit["K"], hp_fit["err"]), hp_fit["drift_z"]
+    )
+    res.claims.append(
+        Claim(
+            id="learned-rg.hidden-lattice-couplings-pl",
+            claim="Pseudo-likelihood on an RBM map's own hidden samples recovers the lattice couplings (nn, nnn, plaquette) of its exact hidden marginal.",
+            source="Besag 1975 (pseudo-likelihood); Decelle et al. 2023 (arXiv:2309.02292), exact RBM -> multi-body Ising mapping",
+            measurement=f"{config.pl_L * config.pl_L} -> {hp['n_hidden']} RBM at K_c: sampled {np.round(hp_fit['K'], 3).tolist()} +- "
+            f"{np.round(hp_fit['err'], 3).tolist()} ({hp['n_samples']} samples, <|m|> {hp_fit['abs_m']:.3f}, drift between chain "
+            f"halves {hp_fit['drift_z']:.1f} sigma); on 8000 independent draws from the exact marginal "
+            f"{np.round(hp['fitted_exact_draws']['K'], 3).tolist()} +- {np.round(hp['fitted_exact_draws']['err'], 3).tolist()}; "
+            "exact pseudo-likelihood limit "
+            f"{np.round(hp['pl_limit'], 3).tolist()}; Walsh-Hadamard orbit means {np.round(hp['orbit_mean'], 3).tolist()}, "
+            f"largest term outside the three operators {hp['largest_other']:.3f}",
+            comparison="the pseudo-likelihood limit under the exact hidden distribution (visible layer summed)",
+            verdict=v,
+            reason=why,
+        )
+    )
     f0 = rs["filters"][0]
     v, why = rsmi_verdict(
         f0["uniformity"], f0["mutual_information_bound"], rs["shuffled_control"]["mutual_information_bound"]
@@ -620,7 +977,14 @@ def run(config: Config, ctx: RunContext) -> Result:
             claim="Maximising I(H; environment) at K_c gives the equal-weight block-spin filter.",
             source="Koch-Janusz & Ringel, Nature Physics 14, 578 (2018), arXiv:1704.06279",
             measurement=f"filter {np.round(f0['weights'], 3).tolist()}, uniformity {f0['uniformity']:.3f}, I bound {f0['mutual_information_bound']:.4f} nats; "
-            f"column-shuffled control: I bound {rs['shuffled_control']['mutual_information_bound']:.4f}, uniformity {rs['shuffled_control']['uniformity']:.3f}; "
+            + (
+                f"level-1 uniformity over {len(rsmi_runs)} training seeds: "
+                + ", ".join(f"{sd['uniformity'][0]:.4f}" for sd in rsmi_runs)
+                + "; "
+                if "uniformity" in rsmi_runs[0]
+                else ""
+            )
+            + f"column-shuffled control: I bound {rs['shuffled_control']['mutual_information_bound']:.4f}, uniformity {rs['shuffled_control']['uniformity']:.3f}; "
             f"K = {config.control_K}: uniformity {rs['high_T_control']['uniformity']:.3f}, I bound {rs['high_T_control']['mutual_information_bound']:.4f}",
             comparison="uniformity 1 = equal weights (majority rule), 1/b^2 = one site (decimation)",
             verdict=v,

@@ -111,18 +111,29 @@ def _parse_distribution(d: str):
 
 # --- pure verdict functions ---------------------------------------------------------------------
 def flows_to_tc_verdict(
-    endpoints: dict, t_c: float, *, tol: float = 0.1, converged: bool = True
+    endpoints: dict, t_c: float, *, tol: float = 0.1, converged: bool = True, out_of_range: dict | None = None
 ) -> tuple[str, str]:
     """Claim "The flow goes to T_c": supported only when every training distribution's end point lies
-    within T_c +- tol by every estimator. Inconclusive when the flow has not converged (or a value
-    is missing); otherwise not supported, saying where it ends and whether the estimators agree.
+    within T_c +- tol by every estimator. Inconclusive when the flow has not converged, a value
+    is missing, or a thermometer read beyond its reference curve (its reading is then only a
+    bound, and the observable is not that of an equilibrium state in the calibrated range);
+    otherwise not supported, saying where it ends and whether the estimators agree.
 
     Args:
         endpoints: {distribution: {estimator: T}}.
+        out_of_range: {distribution: {estimator: bound text such as '> 5'}} for readings beyond
+            the reference curve (missing or empty: none).
     """
     vals = [t for est in endpoints.values() for t in est.values()]
     if not converged or not vals or not all(math.isfinite(t) for t in vals):
         return "inconclusive", "the flow did not converge or an estimator gave no temperature"
+    beyond = [f"{d} {e} {b}" for d, ests in (out_of_range or {}).items() for e, b in ests.items()]
+    if beyond:
+        return (
+            "inconclusive",
+            "thermometer(s) read beyond their reference curves, so they give only bounds: "
+            + "; ".join(beyond),
+        )
     if all(abs(t - t_c) <= tol for t in vals):
         return "supported", f"every end point within T_c +- {tol} by every estimator"
     parts = []
@@ -192,11 +203,19 @@ def _observables(s: np.ndarray) -> dict:
     }
 
 
-def _invert(curve_T, curve_y, y) -> float:
-    """T where the monotone (in T) reference curve reaches y; clipped to the curve's range."""
+def _invert(curve_T, curve_y, y) -> tuple[float, str]:
+    """(T, bound): T where the monotone (in T) reference curve reaches y, and bound ''. When y
+    lies beyond the curve's range, T is the temperature of the curve's end that y lies beyond
+    and bound is '>' or '<': the reading only says T > (or <) that temperature."""
     T, Y = np.asarray(curve_T, float), np.asarray(curve_y, float)
     order = np.argsort(Y)
-    return float(np.interp(y, Y[order], T[order]))
+    Ys, Ts = Y[order], T[order]
+    if not math.isfinite(y):
+        return float("nan"), ""
+    if y < Ys[0] or y > Ys[-1]:
+        t_end = float(Ts[0] if y < Ys[0] else Ts[-1])
+        return t_end, (">" if t_end >= np.median(T) else "<")
+    return float(np.interp(y, Ys, Ts)), ""
 
 
 def _training_temperatures(d: str, n: int) -> list[float]:
@@ -250,13 +269,16 @@ def run(config: Config, ctx: RunContext) -> Result:
         fit = try_fit_couplings(s.astype(np.int8), "nn")
         # frozen samples have no finite coupling: T = 0; a vanishing coupling is T = 1000
         k = math.inf if fit is None else float(fit.couplings[0])
+        T_e, b_e = _invert(1.0 / Ks, u_exact, o["energy"])
+        T_m, b_m = _invert(ref_T, [r["abs_m"] for r in ref], o["abs_m"])
+        T_b, b_b = _invert(ref_T, [r["binder"] for r in ref], o["binder"])
         return {
-            "energy": float(1.0 / np.interp(-o["energy"], -u_exact, Ks)),
-            "abs_m": _invert(ref_T, [r["abs_m"] for r in ref], o["abs_m"]),
-            "binder": _invert(ref_T, [r["binder"] for r in ref], o["binder"])
-            if math.isfinite(o["binder"])
-            else float("nan"),
+            "energy": float(1.0 / np.interp(-o["energy"], -u_exact, Ks)) if not b_e else T_e,
+            "abs_m": T_m,
+            "binder": T_b,
             "coupling": float(1.0 / max(k, 1e-3)),
+            # readings beyond the reference curve: only bounds ('>' or '<' the value above)
+            "bounds": {e: b for e, b in (("energy", b_e), ("abs_m", b_m), ("binder", b_b)) if b},
             "observables": o,
         }
 
@@ -324,6 +346,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     # endpoint per (distribution, hidden size): the mean over starting temperatures and training
     # seeds, with the standard error over seeds
     endpoints: dict[str, dict[str, float]] = {}
+    out_of_range: dict[str, dict[str, str]] = {}
     seed_errors: dict[str, float] = {}
     drifts: dict[str, float] = {}
     rows = []
@@ -333,6 +356,16 @@ def run(config: Config, ctx: RunContext) -> Result:
             runs = [f for f in fl if f["distribution"] == d and f["n_hidden"] == nh]
             est = {e: float(np.mean([fin(f["end"][e]) for f in runs])) for e in ESTIMATORS}
             endpoints[f"{d} / {nh} hidden"] = est
+            shown = {e: f"{v:.3f}" for e, v in est.items()}
+            for e in ESTIMATORS:
+                bs = [f["end"].get("bounds", {}).get(e, "") for f in runs]
+                if not any(bs):
+                    continue
+                if all(b == bs[0] for b in bs):  # every run beyond the same end of the curve
+                    shown[e] = f"{bs[0]} {est[e]:.2f}"
+                else:
+                    shown[e] = f"{est[e]:.2f} ({sum(map(bool, bs))} of {len(bs)} readings beyond the curve)"
+                out_of_range.setdefault(f"{d} / {nh} hidden", {})[e] = shown[e]
             per_seed = [
                 np.mean([fin(f["end"]["energy"]) for f in runs if f["seed"] == sd])
                 for sd in range(config.training_seeds)
@@ -348,7 +381,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 {
                     "training": d,
                     "n_hidden": nh,
-                    **{f"T_{e}": round(v, 3) for e, v in est.items()},
+                    **{f"T_{e}": shown[e] for e in ESTIMATORS},
                     "T_energy seed error": round(err, 3),
                     "spread over starts (energy)": round(spread_starts, 3),
                     "E/N": round(float(np.mean([f["end"]["observables"]["energy"] for f in runs])), 4),
@@ -357,20 +390,34 @@ def run(config: Config, ctx: RunContext) -> Result:
                 }
             )
             for e, v in est.items():
-                res.metric(f"T_end_{e}_{d}_h{nh}", v, err if e == "energy" else None, exact=T_CRITICAL)
-    res.tables["flow end points (temperature read four ways; mean over starting temperatures)"] = rows
+                bound = out_of_range.get(f"{d} / {nh} hidden", {}).get(e)
+                res.metric(
+                    f"T_end_{e}_{d}_h{nh}",
+                    v,
+                    err if e == "energy" else None,
+                    exact=T_CRITICAL,
+                    note=f"beyond the reference curve: {bound}" if bound else None,
+                )
+    res.tables[
+        "flow end points (temperature read four ways; mean over starting temperatures; '> T' or '< T': "
+        "the reading lies beyond the reference curve, which ends at T)"
+    ] = rows
     res.metric("T_max_specific_heat", t_cmax, note=f"Kaufman, L = {L}")
     res.metric("max_energy_drift_second_half", drift, note="T by energy, between mid-flow and the end")
     converged = drift <= config.tolerance
 
-    v, why = flows_to_tc_verdict(endpoints, T_CRITICAL, tol=config.tolerance, converged=converged)
+    v, why = flows_to_tc_verdict(
+        endpoints, T_CRITICAL, tol=config.tolerance, converged=converged, out_of_range=out_of_range
+    )
     res.claims.append(
         Claim(
             id="rbm-flow.flows-to-tc",
             claim="Iterating v -> h -> v with an RBM trained on configurations at many temperatures drives the temperature to T_c.",
             source="Iso, Shiba & Yokoo 2018, J. Phys. Soc. Jpn. 87, 044002 (arXiv:1801.07172)",
             measurement="; ".join(
-                f"{k}: " + ", ".join(f"{e} {t:.2f}" for e, t in est.items()) for k, est in endpoints.items()
+                f"{k}: "
+                + ", ".join(f"{e} {out_of_range.get(k, {}).get(e, f'{t:.2f}')}" for e, t in est.items())
+                for k, est in endpoints.items()
             ),
             comparison=f"T_c = {T_CRITICAL:.3f} +- {config.tolerance}, for every training distribution, hidden size and estimator",
             verdict=v,

@@ -46,12 +46,17 @@ def rule_map(rule: str = "majority", b: int = 2, *, seed: int = 0) -> BlockMap:
 
 
 def _leading_eigenvalue(S_hi: np.ndarray, S_lo: np.ndarray) -> float:
-    """lambda_max of T = G^-1 F from operator totals (n_samples, k) at levels n and n-1."""
+    """lambda_max of T = G^-1 F from operator totals (n_samples, k) at levels n and n-1; NaN
+    when G is singular (operators that are constant or linearly dependent at level n, as on a
+    frozen coarse lattice: the level has no exponent)."""
     a = S_hi - S_hi.mean(axis=0)
     c = S_lo - S_lo.mean(axis=0)
     G = a.T @ a / len(a)
     F = a.T @ c / len(a)
-    T = np.linalg.solve(G, F)
+    try:
+        T = np.linalg.solve(G, F)
+    except np.linalg.LinAlgError:
+        return float("nan")
     ev = np.linalg.eigvals(T)
     return float(np.max(ev.real))
 

@@ -20,12 +20,15 @@ from deeprg.vrg._graph import (
     random_regular_graph,
     sample_graph_ising,
 )
+from deeprg.vrg._hidden_couplings import exact_hidden_lattice_couplings, hidden_marginal_samples
 from deeprg.vrg._learned_map import (
+    LocalRBMMap,
     RBMBlockMap,
     field_centroids,
     learned_rbm_levels,
     place_on_coarse_lattice,
     torch_threads,
+    train_local_rbm_map,
     train_rbm_map,
 )
 from deeprg.vrg._locality import (
@@ -53,6 +56,7 @@ from deeprg.vrg._translation import (
 
 __all__ = [
     "Defect",
+    "LocalRBMMap",
     "RBMBlockMap",
     "RGMapping",
     "analyze_network",
@@ -69,12 +73,14 @@ __all__ = [
     "decimation_operator",
     "effective_radius",
     "estimate_ising_mapping",
+    "exact_hidden_lattice_couplings",
     "exact_k_prime",
     "field_centroids",
     "graph_distances",
     "graph_edges",
     "graph_ising_energy",
     "graph_radius",
+    "hidden_marginal_samples",
     "kl_per_spin",
     "layer_locality",
     "layer_locality_metrics",
@@ -92,6 +98,7 @@ __all__ = [
     "seed_difference",
     "seed_interval",
     "torch_threads",
+    "train_local_rbm_map",
     "train_rbm_map",
     "translation_null",
     "translation_score",

@@ -200,3 +200,87 @@ def learned_rbm_levels(configs, levels: int, b: int = 2, *, seed: int = 0, **tra
         maps.append(fmap)
         lattices.append(fmap(lattices[-1], lev))
     return lattices, maps
+
+
+@dataclass
+class LocalRBMMap:
+    """A learned block map with locality built in: one RBM with b^2 visible units and one hidden
+    unit, shared by every b x b block (a weight-shared, non-overlapping convolution). Coarse
+    spin k is the hidden unit sampled from p(h | block k), read as a spin and sign-aligned with
+    sum(W). With equal weights it is the majority rule with a soft threshold.
+
+    Attributes:
+        rbm: the b^2 -> 1 RBM (binary units, read as spins). b: block side. seed: sampling
+            seed; level ``lev`` uses ``seed + lev``.
+    """
+
+    rbm: RBM
+    b: int
+    seed: int = 0
+
+    @property
+    def weights(self) -> np.ndarray:
+        """float64 (b, b): the filter, sign-aligned so that it sums to >= 0."""
+        w = self.rbm.W.detach().double().cpu().numpy()[:, 0]
+        return (w if w.sum() >= 0 else -w).reshape(self.b, self.b)
+
+    @property
+    def uniformity(self) -> float:
+        """(sum w)^2 / (b^2 sum w^2): 1 for equal weights (block spin), 1/b^2 for one site."""
+        w = self.weights.ravel()
+        return float(w.sum() ** 2 / (w.size * np.sum(w * w))) if np.any(w) else 0.0
+
+    @staticmethod
+    def blocks(configs, b: int) -> np.ndarray:
+        """int (n * (L/b)^2, b^2): every b x b block, row-major over blocks and sites."""
+        s = np.asarray(configs)
+        if s.ndim != 3 or s.shape[1] != s.shape[2] or s.shape[1] % b:
+            raise InputError(f"configs must be (n, L, L) with b={b} dividing L, got {s.shape}")
+        n, L, _ = s.shape
+        side = L // b
+        return s.reshape(n, side, b, side, b).transpose(0, 1, 3, 2, 4).reshape(-1, b * b)
+
+    def __call__(self, configs, level: int = 0) -> np.ndarray:
+        s = np.asarray(configs)
+        v = self.blocks(s, self.b)
+        x = (v + 1.0) / 2.0 if self.rbm.visible == "binary" else v.astype(np.float64)
+        with torch.no_grad():
+            m = self.rbm.hidden_mean(torch.as_tensor(x, dtype=self.rbm.W.dtype)).double().numpy()[:, 0]
+        if self.rbm.hidden == "binary":
+            m = 2.0 * m - 1.0
+        if self.rbm.W.detach().sum() < 0:
+            m = -m
+        u = np.random.default_rng(self.seed + level).random(m.shape)
+        side = s.shape[1] // self.b
+        return np.where(u < 0.5 * (1.0 + m), 1, -1).astype(np.int8).reshape(len(s), side, side)
+
+
+def train_local_rbm_map(
+    configs,
+    b: int = 2,
+    *,
+    max_blocks: int = 200_000,
+    epochs: int = 5,
+    lr: float = 0.05,
+    seed: int = 0,
+) -> LocalRBMMap:
+    """Train the shared b^2 -> 1 RBM (binary units, PCD-1, 256 chains, batches of 100) on up to
+    ``max_blocks`` randomly chosen b x b blocks of configurations (n, L, L) of +-1."""
+    v = LocalRBMMap.blocks(configs, b)
+    rng = np.random.default_rng(seed)
+    train = v[rng.choice(len(v), size=min(max_blocks, len(v)), replace=False)]
+    rbm = RBM(b * b, 1, seed=seed)
+    cfg = TrainConfig.plain_sgd(
+        method="pcd",
+        k=1,
+        epochs=epochs,
+        lr=lr,
+        batch_size=100,
+        n_chains=256,
+        monitor_samples=10,  # the monitors are not used here
+        monitor_exact=False,
+        seed=seed,
+    )
+    with torch_threads(1):
+        Trainer(rbm, cfg).fit(((train + 1) / 2).astype(np.float32))
+    return LocalRBMMap(rbm, b, seed)
