@@ -90,3 +90,28 @@ def test_progress_inside_epochs_leaves_the_result_unchanged(buffered, fast):
     assert len(calls) >= 2 * 50 and all(t == total for _, t in calls)
     done = [d for d, _ in calls]
     assert done == sorted(done) and done[0] == 0 and done[-1] < total
+
+
+def test_train_rbm_reports_updates_inside_epochs_and_is_silent_when_quiet(tmp_path, monkeypatch):
+    """Plain lines (not a terminal) with updates done, rate and epoch; nothing with --quiet."""
+    from click.testing import CliRunner
+
+    from deeprg.cli import _progress as progress_module
+    from deeprg.cli._app import cli
+
+    real = progress_module._PlainReporter.__init__
+
+    def every_call(self, label, unit, every=5.0):  # print every call, not every 5 s
+        real(self, label, unit, 0.0)
+
+    monkeypatch.setattr(progress_module._PlainReporter, "__init__", every_call)
+    np.save(tmp_path / "x.npy", _data(200))
+    args = ["train", "rbm", str(tmp_path / "x.npy"), "--hidden", "8", "--epochs", "2", "--batch", "4"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("training:")]
+    inside = [ln for ln in lines if "epoch 1/2" in ln and "updates/s" in ln]
+    assert len(inside) >= 10 and "/90 (" in inside[-1], lines[:5]  # 180 training rows / batch 4, 2 epochs
+    assert any("after epoch 1:" in ln for ln in lines) and "90/90 (100%)" in lines[-1]
+    quiet = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "q"), "--quiet"])
+    assert quiet.exit_code == 0 and "training:" not in quiet.stderr

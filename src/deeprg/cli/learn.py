@@ -214,22 +214,39 @@ def train_rbm_cmd(data, hidden, **opts):
 
     import warnings
 
+    n_batches = -(-len(train_x) // config.batch_size)
     with (
-        _progress(quiet or as_json, "training", "epochs", every=0.0) as report,
+        _progress(quiet or as_json, "training", "updates") as report,
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed below
+        last = [0, ""]  # the last finished epoch and its monitors
+
+        def note(epoch):
+            done = f"; after epoch {last[0]}: {last[1]}" if last[1] else ""
+            return f"epoch {min(epoch, epochs)}/{epochs}{done}"
 
         def progress(epoch, total, record):
             ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
             extra = f", LL {ll:.3f}" if ll is not None else ""
             recon = record.get("reconstruction_error", float("nan"))
+            last[:] = epoch, f"recon {recon:.4f}{extra}, monitors {record['monitor_seconds']:.2f} s"
             if report is not None:
-                report(epoch, total, f"recon {recon:.4f}{extra}, monitors {record['monitor_seconds']:.2f} s")
+                report(epoch * n_batches, total * n_batches, note(epoch + 1 if epoch < total else epoch))
             if record.get("stop_reason") and not as_json:
                 click.echo(f"deeprg: warning: training {record['stop_reason']}", err=True)
 
-        history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
+        def batch_progress(done, total):  # inside epochs: updates done, rate, time left
+            if report is not None:
+                report(done, total, note(done // n_batches + 1))
+
+        history = trainer.fit(
+            train_x,
+            valid_x,
+            checkpoint_dir=checkpoint,
+            progress=progress,
+            batch_progress=None if report is None else batch_progress,
+        )
     save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
     emit(
         {
