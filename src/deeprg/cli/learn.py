@@ -32,7 +32,7 @@ def _check_outputs(opts: dict) -> None:
 
 
 _DEFAULTS = {  # TrainConfig's defaults, without importing torch at start-up
-    "method": "pcd",
+    "method": "auto",
     "k": 1,
     "epochs": 100,
     "lr": 0.05,
@@ -49,7 +49,11 @@ def _train_options(func):
     d = _DEFAULTS
     options = [
         click.option(
-            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default=d["method"], show_default=True
+            "--method",
+            type=click.Choice(["auto", "cd", "pcd", "pt", "tap"]),
+            default=d["method"],
+            show_default=True,
+            help="auto: pt (parallel tempering) for --visible spin, pcd otherwise.",
         ),
         click.option("--k", "k", type=int, default=d["k"], show_default=True, help="Gibbs steps per update."),
         click.option("--epochs", type=int, default=d["epochs"], show_default=True),
@@ -247,13 +251,13 @@ def train_rbm_cmd(data, hidden, **opts):
             progress=progress,
             batch_progress=None if report is None else batch_progress,
         )
-    save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
+    save_model(rbm, out, extra={"training": asdict(trainer.config), "history": history, "data": meta})
     emit(
         {
             "out": str(out),
             "n_visible": rbm.n_visible,
             "n_hidden": hidden,
-            "method": method,
+            "method": trainer.config.method,
             "epochs": epochs,
             "epochs_run": len(history),
             "stop_reason": history[-1].get("stop_reason"),
