@@ -825,7 +825,7 @@ __all__ = [
     "Trainer",
     "monitors",
     "pseudo_log_likelihood",
-    "resolve_method",
     "reconstruction_error",
+    "resolve_method",
     "train_rbm",
 ]
