@@ -93,6 +93,13 @@ def _train_options(func):
             help="Stop (restoring the best model) when the log-likelihood fell at N successive checks; 0: off.",
         ),
         click.option("--centering", is_flag=True, help="Centre the units (Montavon & Mueller 2012)."),
+        click.option(
+            "--matmul-precision",
+            type=click.Choice(["full", "bf16"]),
+            default="full",
+            show_default=True,
+            help="bf16: bfloat16 products for CD/PCD of large binary RBMs (2x on AVX512-BF16 CPUs).",
+        ),
         click.option("--visible", type=click.Choice(["binary", "spin"]), default="binary", show_default=True),
         click.option(
             "--valid-fraction",
@@ -138,6 +145,7 @@ def _training_setup(data, opts: dict):
         "n_chains": opts["chains"],
         "schedule": opts["schedule"],
         "centering": opts["centering"],
+        "matmul_precision": opts["matmul_precision"],
         "monitor_every": opts["monitor_every"],
         "patience": opts["patience"],
     }

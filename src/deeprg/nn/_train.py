@@ -80,7 +80,8 @@ class TrainConfig:
             values (float32 accumulation; W, biases and momentum stay in the model's dtype).
             About 2x faster on CPUs with AVX512-BF16 or AMX; the rounding (2^-9 relative) is
             far below the sampling noise of a PCD gradient (docs/training.md compares the
-            learned likelihoods).
+            learned likelihoods). Other methods, spin units and the compiled loop for small
+            layers ignore it.
         seed: everything random.
 
     Defaults were chosen on binarised 8x8 digits and 2D Ising configurations at K_c
