@@ -611,6 +611,8 @@ class Trainer:
         pcd = cfg.method == "pcd"
         if pcd and self.chains.shape[1] != nh:
             self.chains = rbm.sample_hidden(self.chains, gen)
+        if pcd:
+            self.chains = self.chains.to(rbm.W.dtype).contiguous()
         W, vb, hb = rbm.W, rbm.vbias, rbm.hbias
         dt, dev = W.dtype, W.device
         low = cfg.matmul_precision == "bf16"
@@ -654,25 +656,30 @@ class Trainer:
             v_neg, v_pos, h_neg, h_pos = Vb[:nn_], Vb[nn_:], Hb[:nn_], Hb[nn_:]
             vl = Vl[: nn_ + bs]
             torch.index_select(train, 0, idx, out=v_pos)
-            product(v_pos, vl[nn_:], Wl, hb, h_pos, tmp_h)
-            torch.sigmoid(h_pos, out=h_pos)
-            h = state[:nn_]
-            if pcd:
-                h.copy_(self.chains)
+            if pcd:  # the persistent hidden states are updated in place
+                h = self.chains
+                for step in range(cfg.k):
+                    product(h, Hl[:nn_], Wl.T, vb, v_neg, tmp_v)
+                    torch.sigmoid(v_neg, out=v_neg)
+                    sample(v_neg, u_v[:nn_], v_neg)
+                    # the last step's hidden input and the data's: one product of both
+                    r = nn_ + bs if step + 1 == cfg.k else nn_
+                    product(Vb[:r], vl[:r], Wl, hb, Hb[:r], tmp_h)
+                    torch.sigmoid(Hb[:r], out=Hb[:r])
+                    sample(h_neg, u_h[:nn_], h)
             else:
+                product(v_pos, vl[nn_:], Wl, hb, h_pos, tmp_h)
+                torch.sigmoid(h_pos, out=h_pos)
+                h = state[:nn_]
                 sample(h_pos, u_h[:bs], h)
-            for _ in range(cfg.k):
-                product(h, Hl[:nn_], Wl.T, vb, v_neg, tmp_v)
-                torch.sigmoid(v_neg, out=v_neg)
-                sample(v_neg, u_v[:nn_], v_neg)
-                product(v_neg, vl[:nn_], Wl, hb, h_neg, tmp_h)
-                torch.sigmoid(h_neg, out=h_neg)
-                if pcd:
-                    sample(h_neg, u_h[:nn_], h)
-                elif _ + 1 < cfg.k:
-                    sample(h_neg, u_h[:nn_], h)
-            if pcd:
-                self.chains.copy_(h)
+                for step in range(cfg.k):
+                    product(h, Hl[:nn_], Wl.T, vb, v_neg, tmp_v)
+                    torch.sigmoid(v_neg, out=v_neg)
+                    sample(v_neg, u_v[:nn_], v_neg)
+                    product(v_neg, vl[:nn_], Wl, hb, h_neg, tmp_h)
+                    torch.sigmoid(h_neg, out=h_neg)
+                    if step + 1 < cfg.k:
+                        sample(h_neg, u_h[:nn_], h)
             h_neg.mul_(1.0 / nn_)
             h_pos.mul_(-1.0 / bs)
             if signs.shape[0] != nn_ + bs:
