@@ -138,3 +138,29 @@ def test_auto_method_trains_the_readme_spin_example_at_defaults():
     lls = [r["train_log_likelihood"] for r in history]
     assert history[-1].get("stop_reason") is None
     assert lls[-1] > lls[0] and lls[-1] > -64 * math.log(2) + 10, lls
+
+
+def test_buffered_loop_resumes_from_a_checkpoint_bit_identically(tmp_path):
+    """Momentum buffers, persistent chains and the stream survive an interrupted run."""
+    rng = np.random.default_rng(0)
+    x = (rng.random((200, 300)) < 0.3).astype(np.float32)
+    cfg = TrainConfig(epochs=3, batch_size=25, monitor_exact=False)
+    whole = RBM(300, 250, seed=0)
+    trainer = Trainer(whole, cfg)
+    assert not trainer._fast_path_applies() and trainer._buffered_path_applies()
+    trainer.fit(x)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_one(epoch, total, record):
+        if epoch == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        Trainer(RBM(300, 250, seed=0), cfg).fit(x, checkpoint_dir=tmp_path, progress=stop_after_one)
+    resumed = RBM(300, 250, seed=0)
+    history = Trainer(resumed, cfg).fit(x, checkpoint_dir=tmp_path)
+    assert len(history) == 3
+    for name in ("W", "vbias", "hbias"):
+        assert torch.equal(getattr(whole, name), getattr(resumed, name)), name
