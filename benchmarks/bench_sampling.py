@@ -5,16 +5,19 @@
 Sections (markdown tables with ratios):
 
 1. start-up of whole processes (import deeprg.sampling, a one-sample ``deeprg sample``, import
-   mcising, import torch), and whether torch was loaded;
+   mcising, import torch), whether torch was loaded, and ``deeprg sample`` split into
+   interpreter, imports, kernel load and first kernel call (benchmarks/_startup_job.py);
 2. per-core kernel speed (one thread, in process): flips per nanosecond of scalar and
    multi-spin-coded Metropolis against mcising's Metropolis, and the machine's memory bandwidth
    (a numpy copy) against the traffic the multi-spin-coded kernel needs;
 3. whole processes, same sweeps: ``deeprg sample --algo metropolis --chains 1 --burn-in 0
    --decorrelate D`` against mcising doing the same sweeps and storing the same configurations;
-4. whole processes, independent samples at K_c (L = 64, 128): the default ``deeprg sample``
-   (``--algo auto``) against mcising's Wolff and Swendsen-Wang, given the interval from an
-   untimed pilot and a burn-in of max(20 tau, 2000 single clusters or 200 SW sweeps). Independent samples = stored samples / max(1, tau), with
-   tau of |M| in stored samples from deeprg.stats.integrated_time for every code.
+4. whole processes, independent samples at K_c (L = 64, 128, or ``--sizes L:n,...``): the
+   default ``deeprg sample`` (``--algo auto``) against mcising's Wolff and Swendsen-Wang. Every
+   code thins by ceil(max(tau_E, tau_|M|)) (deeprg from its own pilot; mcising from an untimed
+   pilot given to it, with a burn-in of max(20 tau, 2000 single clusters or 200 SW sweeps)).
+   Independent samples = stored samples / max(1, tau), tau measured on the stored samples by
+   deeprg.stats.integrated_time for every code, for |M| alone and for the slower of E and |M|.
 
 Repeats are interleaved (deeprg, mcising, deeprg, ...) and the median is reported, so that a
 loaded machine slows both sides alike; CPU time (user + sys of the child) is reported as well.
@@ -108,7 +111,41 @@ def startup(repeat: int, tmp: Path) -> dict:
     res["torch_loaded_by_deeprg_sampling"] = (
         res["python -c 'import deeprg.sampling'"]["out"].strip() == "True"
     )
+    res["phases"] = startup_phases(repeat, tmp)
     return res
+
+
+def startup_phases(repeat: int, tmp: Path) -> dict:
+    """``deeprg sample`` start-up split into interpreter, imports, kernel load and first kernel
+    call (benchmarks/_startup_job.py runs the command in-process), median of ``repeat``."""
+    requests = {
+        "msc-metropolis (K = 0.3)": ["--K", "0.3"],
+        "wolff (K = K_c)": ["--K", repr(K_CRITICAL)],
+    }
+    rows = {}
+    for _ in range(repeat):
+        for name, extra in requests.items():
+            t0 = time.perf_counter()
+            subprocess.run([PY, "-c", "pass"], check=True)
+            interp = time.perf_counter() - t0
+            cmd = [PY, str(HERE / "_startup_job.py"), "sample", "ising2d", "--L", "8", *extra, "--n", "1",
+                   "--seed", "1", "--out", str(tmp / "p.h5"), "--quiet", "--json"]  # fmt: skip
+            t0 = time.perf_counter()
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            info = json.loads(out.stderr.strip().splitlines()[-1])
+            row = rows.setdefault(name, {"kernels": info["kernels"]})
+            row.setdefault("interpreter_s", []).append(interp)
+            row.setdefault("import_s", []).append(info["import_s"])
+            row.setdefault("kernel_load_s", []).append(info["kernel_load_s"])
+            row.setdefault("first_kernel_call_s", []).append(interp + info["first_kernel_call_s"])
+            row.setdefault("whole_s", []).append(wall)
+    return {
+        name: {
+            k: (float(np.median(v)) if isinstance(v, list) and k != "kernels" else v) for k, v in row.items()
+        }
+        for name, row in rows.items()
+    }
 
 
 # ----------------------------------------------------------------------------- 2. per core
@@ -153,12 +190,58 @@ def per_core(quick: bool, repeat: int) -> dict:
             lambda: s.burn_in(st, sweeps), 64 * sweeps * L * L, repeat
         )
         rows[L] = res
+    rows["wolff_clusters_per_cpu_s"] = wolff_per_core(quick, repeat)
+    rows["rng_ns_per_word"] = rng_ns_per_word(repeat)
     # memory bandwidth: a numpy copy of 256 MB (read + write)
     a = np.ones(1 << 25, dtype=np.float64)
     b = np.empty_like(a)
     best = min(_timed(lambda: np.copyto(b, a)) for _ in range(max(3, repeat)))
     rows["memory_bandwidth_GBps"] = 2 * a.nbytes / best / 1e9
     return rows
+
+
+def wolff_per_core(quick: bool, repeat: int) -> dict:
+    """Single Wolff clusters per second of CPU time at K_c, deeprg against mcising (one thread)."""
+    from mcising import IsingSimulation
+
+    from deeprg.sampling import Wolff
+
+    numba.set_num_threads(1)
+    out = {}
+    for L in (64, 128):
+        n = (10000 if quick else 40000) // (L // 64) ** 2  # clusters grow as ~L^(7/4)
+        s = IsingSampler(SquareLattice(L), K_CRITICAL, rule=Wolff(clusters_per_step=1), n_chains=1)
+        st = s.burn_in(s.init_state(0), 2000)
+        sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, "wolff")
+        sim.sweep(2000, temperature=T_C)
+        a = b = math.inf
+        for _ in range(repeat):  # interleaved
+            a = min(a, _timed(lambda: s.burn_in(st, n)))
+            b = min(b, _timed(lambda: sim.sweep(n, temperature=T_C)))
+        out[L] = {"deeprg": n / a, "mcising": n / b}
+    return out
+
+
+def rng_ns_per_word(repeat: int) -> float:
+    """CPU nanoseconds per xoshiro256++ word in a numba loop (the multi-spin kernel's generator)."""
+    from deeprg.sampling._rng import xoshiropp_next
+
+    @numba.njit
+    def words(n, s0, s1, s2, s3):
+        acc = np.uint64(0)
+        for _ in range(n):
+            x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+            acc ^= x
+        return acc
+
+    one = np.uint64(1)
+    words(10, one, one, one, one)
+    n = 50_000_000
+    return (
+        min(_timed(lambda: words(n, one, np.uint64(2), np.uint64(3), np.uint64(4))) for _ in range(repeat))
+        / n
+        * 1e9
+    )
 
 
 def _timed(fn) -> float:
@@ -192,28 +275,49 @@ def same_sweeps(quick: bool, repeat: int, tmp: Path) -> dict:
 
 
 # ------------------------------------------------- 4. independent samples at K_c, whole processes
-def _mcising_tau(algo: str, L: int, steps: int) -> float:
+def _mcising_tau(algo: str, L: int, steps: int) -> dict:
+    """tau of |M| and of E (stored-sample units, interval 1) from an untimed mcising pilot."""
     from mcising import IsingSimulation
 
     sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, algo)
     sim.sweep(2000 if algo == "wolff" else 300, temperature=T_C)
     res = sim.production_sweeps(steps, 1, temperature=T_C, store_configs=False)
-    return integrated_time(np.abs(np.asarray(res["magnetizations"]))).tau
+    return {
+        "abs_m": integrated_time(np.abs(np.asarray(res["magnetizations"]))).tau,
+        "energy": integrated_time(np.asarray(res["energies"], dtype=float)).tau,
+    }
 
 
-def _tau_samples_h5(path) -> float:
-    ds = read_dataset(path)
-    m = np.abs(ds.configs.reshape(ds.n_samples, -1).mean(axis=1, dtype=np.float64))
-    groups = ds.by_chain()
+def _series(configs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|m| and e = -sum_<ij> s_i s_j / N of int8 configs (n, L, L) on the torus."""
+    c = configs.astype(np.int8)
+    absm = np.abs(c.reshape(len(c), -1).mean(axis=1, dtype=np.float64))
+    bond = (c * np.roll(c, 1, axis=1)).astype(np.int32) + (c * np.roll(c, 1, axis=2)).astype(np.int32)
+    e = -bond.reshape(len(c), -1).mean(axis=1, dtype=np.float64)
+    return absm, e
+
+
+def _taus_of_chains(configs: np.ndarray, groups: list[np.ndarray]) -> dict:
+    """tau of |m| and e in stored samples, pooled over chains of equal length (tau = 1 with
+    fewer than two samples per chain)."""
+    absm, e = _series(configs)
     length = min(len(g) for g in groups)
     if length < 2:
-        return 1.0
-    return integrated_time(np.stack([m[g[:length]] for g in groups])).tau
+        return {"abs_m": 1.0, "energy": 1.0}
+    return {
+        "abs_m": integrated_time(np.stack([absm[g[:length]] for g in groups])).tau,
+        "energy": integrated_time(np.stack([e[g[:length]] for g in groups])).tau,
+    }
 
 
-def independent(quick: bool, repeat: int, tmp: Path) -> dict:
+def independent(quick: bool, repeat: int, tmp: Path, sizes: dict | None = None) -> dict:
+    """Independent samples at K_c: every code thins by ceil(max(tau_E, tau_|M|)) (deeprg from
+    its own pilot, mcising from an untimed pilot given to it), and the independent samples it
+    delivers are n / max(1, tau) with tau measured on the stored samples, for |M| alone and for
+    the slower of E and |M|."""
     out = {}
-    for L, n in ((64, 2000 if quick else 5000), (128, 500 if quick else 2000)):
+    sizes = sizes or {64: 2000 if quick else 5000, 128: 500 if quick else 2000}
+    for L, n in sizes.items():
         cmds = {
             "deeprg sample (default: --algo auto)": [
                 DEEPRG, "sample", "ising2d", "--L", str(L), "--K", repr(K_CRITICAL), "--n", str(n),
@@ -224,22 +328,27 @@ def independent(quick: bool, repeat: int, tmp: Path) -> dict:
         for algo, steps in (("wolff", 20000), ("swendsen_wang", 4000)):
             tau = _mcising_tau(algo, L, steps // (2 if quick else 1))
             taus[algo] = tau
-            cmds[f"mcising {algo} (interval ceil(tau) = {math.ceil(tau)})"] = [
-                PY, str(HERE / "_mcising_job.py"), algo, str(L), repr(T_C), str(n), str(math.ceil(tau)),
-                str(max(math.ceil(20 * tau), 2000 if algo == "wolff" else 200)), str(tmp / f"{algo}.npy"),
+            worst = max(tau.values())
+            cmds[f"mcising {algo} (interval {math.ceil(worst)})"] = [
+                PY, str(HERE / "_mcising_job.py"), algo, str(L), repr(T_C), str(n), str(math.ceil(worst)),
+                str(max(math.ceil(20 * worst), 2000 if algo == "wolff" else 200)), str(tmp / f"{algo}.npy"),
             ]  # fmt: skip
         res = interleaved(cmds, repeat)
         for key, r in res.items():
             if key.startswith("deeprg"):
                 info = json.loads(r["out"])
                 r["algorithm"] = info["algorithm"]
-                r["tau_samples"] = _tau_samples_h5(tmp / "a.h5")
+                ds = read_dataset(tmp / "a.h5")
+                r["tau_samples"] = _taus_of_chains(ds.configs, ds.by_chain())
             else:
-                mags = np.abs(np.asarray(json.loads(r["out"])["magnetizations"]))
-                r["tau_samples"] = integrated_time(mags).tau
-            r["independent"] = n / max(1.0, r["tau_samples"])
-            r["independent_per_s"] = r["independent"] / r["wall"]
-            r["independent_per_cpu_s"] = r["independent"] / r["cpu"]
+                algo = key.split()[1]
+                configs = np.load(tmp / f"{algo}.npy")
+                r["tau_samples"] = _taus_of_chains(configs, [np.arange(len(configs))])
+            r["independent"] = n / max(1.0, r["tau_samples"]["abs_m"])
+            r["independent_both"] = n / max(1.0, *r["tau_samples"].values())
+            for k in ("independent", "independent_both"):
+                r[f"{k}_per_s"] = r[k] / r["wall"]
+                r[f"{k}_per_cpu_s"] = r[k] / r["cpu"]
             r.pop("out")
         out[L] = {"n": n, "pilot_tau": taus, **res}
     return out
@@ -250,11 +359,24 @@ def _fmt_startup(res: dict) -> None:
     print("| command | wall [s] | CPU [s] |")
     print("|---|---|---|")
     for key, r in res.items():
-        if isinstance(r, dict):
+        if isinstance(r, dict) and "wall" in r:
             print(f"| {key} | {r['wall']:.2f} | {r['cpu']:.2f} |")
     print(
         f"\ntorch loaded by `import deeprg.sampling, deeprg.stats, deeprg.data`: {res['torch_loaded_by_deeprg_sampling']}\n"
     )
+    print(
+        "`deeprg sample ising2d --L 8 --n 1` by phase (median wall seconds; first kernel call from process start):\n"
+    )
+    print(
+        "| request | kernels loaded | interpreter | imports | kernel load | first kernel call | whole command |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, r in res["phases"].items():
+        print(
+            f"| {name} | {', '.join(r['kernels'])} | {r['interpreter_s']:.2f} | {r['import_s']:.2f} | "
+            f"{r['kernel_load_s']:.2f} | {r['first_kernel_call_s']:.2f} | {r['whole_s']:.2f} |"
+        )
+    print()
 
 
 def main():
@@ -263,6 +385,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="1,2,3,4", help="comma-separated sections")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--sizes", default=None, help="section 4: L:n pairs, e.g. 64:20000,128:5000")
     args = parser.parse_args()
     only = set(args.only.split(","))
     meta = {
@@ -302,8 +425,15 @@ def main():
                     f"msc / mcising = {r['deeprg msc-metropolis (64 replicas)'] / mc:.1f}x"
                 )
             print(
-                f"\nmemory bandwidth (numpy copy, read + write): {rows['memory_bandwidth_GBps']:.1f} GB/s\n"
+                f"\nmemory bandwidth (numpy copy, read + write): {rows['memory_bandwidth_GBps']:.1f} GB/s; "
+                f"xoshiro256++: {rows['rng_ns_per_word']:.2f} ns per word\n"
             )
+            print("Wolff single clusters per CPU second at K_c (one thread, best of interleaved repeats):\n")
+            print("| L | deeprg | mcising | ratio |")
+            print("|---|---|---|---|")
+            for L, r in rows["wolff_clusters_per_cpu_s"].items():
+                print(f"| {L} | {r['deeprg']:.0f} | {r['mcising']:.0f} | {r['deeprg'] / r['mcising']:.2f}x |")
+            print()
         if "3" in only:
             res = results["same_sweeps"] = same_sweeps(args.quick, args.repeat, tmp)
             print("## 3. Same sweeps, whole processes (Metropolis at K_c, one chain, no burn-in)\n")
@@ -319,22 +449,37 @@ def main():
                 )
             print()
         if "4" in only:
-            res = results["independent"] = independent(args.quick, args.repeat, tmp)
+            sizes = None
+            if args.sizes:
+                sizes = {int(a): int(b) for a, b in (x.split(":") for x in args.sizes.split(","))}
+            res = results["independent"] = independent(args.quick, args.repeat, tmp, sizes)
             print("## 4. Independent samples at K_c, whole processes\n")
             print(
-                "| L | command | wall [s] | CPU [s] | tau [samples] | independent | per wall s | per CPU s | ratio to best mcising (wall, CPU) |"
+                "| L | n | command | wall [s] | CPU [s] | tau E, abs M [samples] | independent (abs M; both) "
+                "| vs best mcising, abs M (wall, CPU) | vs best mcising, both (wall, CPU) |"
             )
             print("|---|---|---|---|---|---|---|---|---|")
             for L, r in res.items():
                 rows = {k: v for k, v in r.items() if isinstance(v, dict) and "wall" in v}
-                best_w = max(v["independent_per_s"] for k, v in rows.items() if k.startswith("mcising"))
-                best_c = max(v["independent_per_cpu_s"] for k, v in rows.items() if k.startswith("mcising"))
+                best = {
+                    f"{k}_per_{u}": max(
+                        v[f"{k}_per_{u}"] for name, v in rows.items() if name.startswith("mcising")
+                    )
+                    for k in ("independent", "independent_both")
+                    for u in ("s", "cpu_s")
+                }
                 for k, v in rows.items():
                     name = k + (f" -> {v['algorithm']}" if "algorithm" in v else "")
+                    t = v["tau_samples"]
+                    ratios = [
+                        f"{v[f'{m}_per_s'] / best[f'{m}_per_s']:.2f}x, "
+                        f"{v[f'{m}_per_cpu_s'] / best[f'{m}_per_cpu_s']:.2f}x"
+                        for m in ("independent", "independent_both")
+                    ]
                     print(
-                        f"| {L} | {name} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['tau_samples']:.2f} | "
-                        f"{v['independent']:.0f} | {v['independent_per_s']:.0f} | {v['independent_per_cpu_s']:.0f} | "
-                        f"{v['independent_per_s'] / best_w:.2f}x, {v['independent_per_cpu_s'] / best_c:.2f}x |"
+                        f"| {L} | {r['n']} | {name} | {v['wall']:.2f} | {v['cpu']:.2f} | "
+                        f"{t['energy']:.2f}, {t['abs_m']:.2f} | {v['independent']:.0f}; {v['independent_both']:.0f} | "
+                        f"{ratios[0]} | {ratios[1]} |"
                     )
             print()
     if args.json:

@@ -138,8 +138,12 @@ def test_every_experiment_has_a_test_size_config():
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_each_experiment_writes_every_output(name, tmp_path):
     """Every experiment end to end at test size: every output, every claim with a verdict."""
+    import torch
+
+    threads = torch.get_num_threads()
     config = resolve_config(name, "quick", overrides=SMALL[name])
     result, doc = run_experiment(name, tmp_path / name, config)
+    assert torch.get_num_threads() == threads, "an experiment changed the caller's torch threads"
     render_run(tmp_path / name, doc["title"], doc, result)
     out = tmp_path / name
     for f in ("config.json", "metrics.json", "report.html"):
@@ -147,6 +151,8 @@ def test_each_experiment_writes_every_output(name, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     _validate(metrics, METRICS_SCHEMA)
     assert metrics["claims"], "every experiment states at least one claim with a verdict"
+    ids = [c["id"] for c in metrics["claims"]]
+    assert all(i.startswith(f"{name}.") for i in ids) and len(set(ids)) == len(ids), ids
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["status"] == "finished" and cfg["config"]["seed"] == 0
     assert cfg["provenance"]["deeprg_version"] and "total" in cfg["timings_seconds"]
@@ -156,6 +162,12 @@ def test_each_experiment_writes_every_output(name, tmp_path):
     html = (out / "report.html").read_text()
     for png in pngs:
         assert f"figures/{png}" in html
+    # no text cut off by the canvas, in the figure and in the PNG as served
+    from deeprg.report._figures import clipped_text, ink_at_edges, make_figure
+
+    for spec in result.figures:
+        assert clipped_text(make_figure(spec)) == [], spec.name
+        assert ink_at_edges(out / "figures" / f"{spec.name}.png") == [], spec.name
     index = write_index(tmp_path)
     assert f"{name}/report.html" in index.read_text()
 

@@ -110,7 +110,11 @@ def test_tiny_run_writes_claims_with_ids_and_resumes(tmp_path):
     result, _ = run_experiment("finite-size-scaling", tmp_path, config)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     ids = [c["id"] for c in metrics["claims"]]
-    assert ids == ["fss.binder-crossing", "fss.nu", "fss.gamma-over-nu"]
+    assert ids == [
+        "finite-size-scaling.binder-crossing",
+        "finite-size-scaling.nu",
+        "finite-size-scaling.gamma-over-nu",
+    ]
     assert all(c["verdict"] in VERDICTS for c in metrics["claims"])
     assert {"nu", "gamma_over_nu", "K_c_collapse", "binder_crossing_largest_pair"} <= set(metrics["metrics"])
     assert (tmp_path / "sweep" / "index.json").exists() and result.figures

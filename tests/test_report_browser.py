@@ -6,6 +6,7 @@ the test skips with a clear message where they cannot be had.
 """
 
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ def _driver():
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
+    figures = {}
     for name, overrides in (
         ("decimation-1d", {"mc_length": 32, "mc_samples": 300, "mc_couplings": [0.5]}),
         (
@@ -59,13 +61,40 @@ def reports(tmp_path_factory):
         config = resolve_config(name, "quick", overrides=overrides)
         result, doc = run_experiment(name, root / name, config)
         render_run(root / name, doc["title"], doc, result)
+        figures.update({str(root / name / "figures" / f"{f.name}.png"): f for f in result.figures})
     write_index(root)
-    return root
+    return root, figures
+
+
+def _clipped(png: Path, spec) -> list[str]:
+    """Text cut off in a report image: dark pixels on the PNG's border, or (with the figure's
+    specification) texts whose extent leaves the canvas."""
+    from deeprg.report._figures import clipped_text, ink_at_edges, make_figure
+
+    problems = [f"ink at the {edge} edge" for edge in ink_at_edges(png)]
+    if spec is not None:
+        problems += [f"clipped text {t!r}" for t in clipped_text(make_figure(spec))]
+    return problems
+
+
+def test_the_clipped_text_check_fails_on_a_clipped_image(tmp_path):
+    from deeprg.experiments import FigureSpec, Series
+    from deeprg.report._figures import make_figure
+
+    spec = FigureSpec(name="f", title="fine", series=(Series([0, 1], [0, 1], label="L=4"),))
+    fig = make_figure(spec)
+    fig.savefig(tmp_path / "fine.png", dpi=110)
+    assert _clipped(tmp_path / "fine.png", spec) == []
+    fig.text(0.97, 0.5, "a label that runs off the canvas")
+    fig.savefig(tmp_path / "cut.png", dpi=110)
+    assert _clipped(tmp_path / "cut.png", None) == ["ink at the right edge"]
 
 
 def test_reports_render_in_a_headless_browser(reports):
+    reports, specs = reports
     driver = _driver()
     ARTIFACTS.mkdir(exist_ok=True)
+    checked = set()
     try:
         for page in [reports / "index.html", *sorted(reports.glob("*/report.html"))]:
             driver.get(page.as_uri())
@@ -73,6 +102,12 @@ def test_reports_render_in_a_headless_browser(reports):
                 "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0, i.getBoundingClientRect().width > 0])"
             )
             broken = [src for src, ok, _ in images if not ok]
+            for src, ok, _ in images:
+                png = Path(urllib.parse.unquote(urllib.parse.urlparse(src).path))
+                if ok and png.suffix == ".png":
+                    checked.add(str(png))
+                    problems = _clipped(png, specs.get(str(png)))
+                    assert not problems, f"{page}: {png.name} is clipped: {problems}"
             hidden = [src for src, _, visible in images if not visible]
             assert not broken, f"{page}: broken images {broken}"
             assert not hidden, f"{page}: invisible images {hidden}"
@@ -87,3 +122,4 @@ def test_reports_render_in_a_headless_browser(reports):
             assert (ARTIFACTS / f"report-{name}.png").stat().st_size > 10_000
     finally:
         driver.quit()
+    assert checked == set(specs), "every report figure was checked for clipped text"

@@ -351,3 +351,20 @@ def test_cli_default_algorithm_says_what_it_chose(tmp_path, capsys):
     assert "multi-spin" in summary["algorithm_reason"]
     attrs = read_dataset(out).attrs
     assert attrs["algorithm_requested"] == "auto" and attrs["warning"] == "" and attrs["independent"]
+
+
+def test_cluster_pilot_configurations_become_exact_samples():
+    """A Wolff pilot in equilibrium is the start of production: the reused samples (every
+    thin-th pilot configuration after 20 tau of burn-in) and the ones drawn after it both
+    follow the exact distribution, and the chain goes on without a gap in its stream."""
+    from deeprg.sampling._validate import chi_square_of_samples
+
+    lattice = SquareLattice(4)
+    g = generate_samples(lattice, K_CRITICAL, 3000, seed=5)
+    reused = g.attrs["pilot_samples_reused_per_chain"]
+    assert g.attrs["algorithm"] == "wolff" and 0 < reused < 3000 // g.attrs["n_chains"]
+    t = np.arange(g.chain.size) - np.searchsorted(g.chain, g.chain)  # time index within a chain
+    assert chi_square_of_samples(g.configs[t < reused], lattice, K_CRITICAL) > ALPHA
+    assert chi_square_of_samples(g.configs[t >= reused], lattice, K_CRITICAL) > ALPHA
+    g2 = generate_samples(lattice, K_CRITICAL, 3000, seed=5)
+    np.testing.assert_array_equal(g.configs, g2.configs)

@@ -185,6 +185,16 @@ def test_make_figure_returns_a_figure_without_known_defects():
     assert np.allclose(ticks, np.round(ticks))  # no 1.25 on a discrete axis
     grid = make_figure(FigureSpec(name="g", title="fields", kind="images", images=(np.eye(3), -np.eye(3))))
     assert len(grid.axes) >= 4  # each panel has its colourbar
+    rows = make_figure(
+        FigureSpec(name="r", title="rows", kind="images", images=(np.eye(3),) * 4, image_columns=2)
+    )
+    two = make_figure(
+        FigureSpec(name="h", title="refs", series=(Series([0, 1], [0, 1]),), hlines=((1, "a"), (0, "b")))
+    )
+    styles = [line.get_linestyle() for line in two.axes[0].lines[1:]]
+    assert len(set(styles)) == 2  # two reference lines stay apart in the legend
+    panels = [ax for ax in rows.axes if ax.images]
+    assert len({round(ax.get_position().y0, 3) for ax in panels}) == 2  # one row per two panels
 
 
 def test_no_text_is_clipped_in_a_narrow_image_grid():
@@ -202,3 +212,83 @@ def test_no_text_is_clipped_in_a_narrow_image_grid():
     bad = Figure(figsize=(2, 2))
     bad.suptitle("a title that is much too long for a two-inch wide figure to hold")
     assert clipped_text(bad)
+
+
+def test_tracked_loops_report_nested_fractions_and_cost_nothing_unheard(tmp_path):
+    from deeprg.experiments import RunContext
+    from deeprg.experiments._base import track
+
+    silent = RunContext(tmp_path / "a")
+    items = [1, 2, 3]
+    assert silent.track(items) is items and silent.reporter() is None
+    assert track(items) is items  # no experiment running
+
+    calls = []
+    ctx = RunContext(tmp_path / "b", advance=lambda d, t, u: calls.append((d, t, u)))
+    with ctx.active():
+        for _ in ctx.track(range(2), unit="T"):
+            for _ in track(iter("abcd")):  # no len: read into a list
+                pass
+        report = ctx.reporter("samples")
+        report(50, 100)
+    assert calls[0] == (0.0, 2, "T")
+    # the second of four inner items of the first outer item: 0.5 of 2
+    assert (0.5, 2, "T") in calls and (1.0, 2, "T") in calls and calls[-2] == (2.0, 2, "T")
+    assert calls[-1] == (50.0, 100.0, "samples")  # outside loops it is its own count
+    assert [d for d, _, _ in calls[:-1]] == sorted(d for d, _, _ in calls[:-1])
+    assert ctx._frames == []
+
+
+def test_reproduce_reports_progress_inside_steps_as_plain_lines(tmp_path, capsys):
+    from deeprg.cli._progress import _StepStatus
+
+    now = [0.0]
+    status = _StepStatus("demo", False, index=1, total=2, every=0.0, clock=lambda: now[0])
+    status.step("train")
+    status.advance(0, 4, "seeds")
+    now[0] = 10.0
+    status.advance(1, 4, "seeds")
+    now[0] = 40.0
+    status.advance(4, 4, "seeds")
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[1/2 demo] train")
+    assert "1/4 seeds (25%), 0.1 seeds/s, about 30 s left" in err[2]
+    assert "4/4 seeds (100%)" in err[3]
+    quiet = _StepStatus("demo", True, index=1, total=1)
+    assert quiet.callbacks == {"progress": None, "advance": None}
+    small = ["--set", "mc_length=32", "--set", "mc_samples=300", "--set", "mc_couplings=[0.5]"]
+    code, _, err = run(["reproduce", "decimation-1d", "--out", str(tmp_path), *small, "--quiet"], capsys)
+    assert code == 0 and err == ""
+
+
+def test_import_sets_a_passive_openmp_wait_policy_unless_the_user_chose_one():
+    """OpenMP threads spin-waiting on busy cores (numba and torch share one runtime) made small
+    torch products take milliseconds after numba's kernels (benchmarks/bench_threads.py)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, deeprg; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ACTIVE"
+
+
+def test_reproduce_shows_progress_inside_an_experiment_step(tmp_path, capsys):
+    """End to end, not on a terminal: the tracked loops of a real experiment report counts."""
+    config = tmp_path / "small.toml"
+    config.write_text(
+        "sizes = [40, 60]\nalphas = [0.08, 0.14, 0.2]\npattern_sets = 2\nstarts_per_set = 2\n"
+        "storkey_n = 40\nspurious_n = 60\nspurious_alphas = [0.05, 0.15]\nspurious_starts = 10\n"
+        "rbm_n = 40\nrbm_alphas = [0.1]\nrbm_sets = 2\nrbm_starts = 10\nrbm_copies = 3\n"
+        "rbm_updates = 20\nequivalence_n = 8\nequivalence_p = 2\n"
+    )
+    code, _, err = run(
+        ["reproduce", "hopfield", "--out", str(tmp_path / "r"), "--config", str(config)], capsys
+    )
+    assert code == 0
+    assert "[1/1 hopfield] capacity: 2/2 sizes (100%)" in err
+    assert "[1/1 hopfield] rbm_comparison: 1/1 alphas (100%)" in err

@@ -311,11 +311,11 @@ def test_mehta_schwab_tiny_run_has_every_claim(tmp_path):
     result, _ = run_experiment("mehta-schwab", tmp_path, cfg)
     ids = {c.id for c in result.claims}
     assert {
-        "locality",
-        "growth_with_depth",
-        "size_tracks_correlation_length",
-        "needs_l1",
-        "needs_correlations",
+        "mehta-schwab.locality",
+        "mehta-schwab.growth-with-depth",
+        "mehta-schwab.size-tracks-correlation-length",
+        "mehta-schwab.needs-l1",
+        "mehta-schwab.needs-correlations",
     } <= ids
     names = {f.name for f in result.figures}
     assert {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -72,7 +73,7 @@ def reproduce(name, preset, out, config_file, overrides, fresh, quiet, as_json):
 
         status = _StepStatus(n, quiet or as_json, index=names.index(n) + 1, total=len(names))
         try:
-            result, doc = run_experiment(n, run_dir, configs[n], progress=status.step, fresh=fresh)
+            result, doc = run_experiment(n, run_dir, configs[n], **status.callbacks, fresh=fresh)
         finally:
             status.stop()
         report = render_run(run_dir, doc["title"], doc, result)
@@ -111,6 +112,8 @@ def _print_summary(summary: dict, index) -> None:
             f"[{colours.get(v, 'white')}]{k} {v}[/]" for v, k in sorted(counts.items(), key=lambda kv: kv[0])
         )
         table.add_row(name, verdicts or "-", f"{run['seconds']:.1f} s", run["report"])
-    console = Console(highlight=False)
+    # Off a terminal (a log, `make demo | tee`) nothing forces 80 columns: keep each row, and its
+    # report path, on one line.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     console.print(table)
     console.print(f"Open {index} for every claim with its verdict.")

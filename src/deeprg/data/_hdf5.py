@@ -1,6 +1,6 @@
 """HDF5 datasets of spin configurations.
 
-Layout (DESIGN.md):
+Layout:
 - ``/configs``: int8 values in {-1, +1}, shape (n, L, M) for square lattices or (n, N) for chains,
   chunked and gzip-compressed;
 - ``/chain``: optional int32 (n,), the Markov chain each sample came from (samples of one

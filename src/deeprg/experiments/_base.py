@@ -10,6 +10,8 @@ for a finished one. Experiments return numbers and *figure specifications*; only
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import json
 import time
@@ -162,7 +164,7 @@ class FigureSpec:
     """A figure described as data; :mod:`deeprg.report` renders it to PNG and SVG.
 
     kind 'xy' uses series; kind 'images' shows ``images`` (list of 2D lists) in a grid with
-    ``image_titles``.
+    ``image_titles``, ``image_columns`` panels per row (0: up to six).
     """
 
     name: str
@@ -178,6 +180,7 @@ class FigureSpec:
     images: tuple = ()
     image_titles: tuple[str, ...] = ()
     caption: str = ""
+    image_columns: int = 0
 
 
 @dataclass
@@ -214,15 +217,89 @@ class RunContext:
     ``ctx.step(name, fn)`` returns fn()'s JSON-able result, computing it only if
     ``steps/<name>.json`` does not exist; arrays go to ``steps/<name>.npz`` with
     :meth:`save_arrays`. ``timings`` records seconds per step computed in this run.
+
+    Progress: ``progress(name)`` is called when a step starts computing; long loops report how
+    far they are with :meth:`track` (``for T in ctx.track(temperatures, unit="T"):``) or
+    :meth:`advance`, which call ``advance(done, total, unit)``. Nested tracked loops refine the
+    outer one: the second of four inner items of the third of six outer items reports
+    done = 2.5 of 6. Without an ``advance`` callback both cost nothing.
     """
 
-    def __init__(self, out_dir, *, progress=None):
+    def __init__(self, out_dir, *, progress=None, advance=None):
         self.out_dir = Path(out_dir)
         self.steps_dir = self.out_dir / "steps"
         self.steps_dir.mkdir(parents=True, exist_ok=True)
         self.timings: dict[str, float] = {}
         self.reused: list[str] = []
         self.progress = progress
+        self.advance_callback = advance
+        self._frames: list[list] = []  # [items done, total, unit] of the tracked loops, outermost first
+
+    def advance(self, done: float, total: float | None, unit: str = "it") -> None:
+        """Report that ``done`` of ``total`` units of the running work are finished."""
+        if self.advance_callback is not None:
+            self.advance_callback(done, total, unit)
+
+    def track(self, iterable, total: int | None = None, unit: str = "it"):
+        """Iterate over ``iterable``, reporting progress after each item (see the class doc).
+
+        ``total`` defaults to ``len(iterable)``; an iterable without a length is read into a
+        list first. Returns ``iterable`` itself when nobody listens.
+        """
+        if self.advance_callback is None:
+            return iterable
+        if total is None:
+            if not hasattr(iterable, "__len__"):
+                iterable = list(iterable)
+            total = len(iterable)
+        return self._tracked(iterable, int(total), unit)
+
+    def _tracked(self, iterable, total: int, unit: str):
+        frame = [0, total, unit]
+        self._frames.append(frame)
+        try:
+            self._report()
+            for item in iterable:
+                yield item
+                frame[0] += 1
+                self._report()
+        finally:
+            self._frames[:] = [f for f in self._frames if f is not frame]
+
+    def reporter(self, unit: str = "it"):
+        """A ``callback(done, total)`` for library functions that report progress themselves
+        (``generate_samples(..., progress=ctx.reporter("samples"))``), or None when nobody
+        listens. Inside tracked loops it refines the innermost one."""
+        if self.advance_callback is None:
+            return None
+
+        def report(done, total=None):
+            if total:
+                self._report((float(done), float(total), unit))
+
+        return report
+
+    def _report(self, leaf=None) -> None:
+        # in units of the outermost loop: done = i0 + (i1 + (i2 + ...) / n2) / n1
+        frames = [*self._frames, list(leaf)] if leaf is not None else self._frames
+        done, scale = 0.0, 1.0
+        for k, (count, total, _) in enumerate(frames):
+            if k > 0:
+                if total <= 0:
+                    break
+                scale /= total
+            done += scale * min(count, total)
+        _, outer_total, unit = frames[0]
+        self.advance(min(done, outer_total), outer_total, unit)
+
+    @contextlib.contextmanager
+    def active(self):
+        """Make this the context that the module-level :func:`track` reports to."""
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
 
     def step(self, name: str, fn):
         path = self.steps_dir / f"{name}.json"
@@ -253,3 +330,13 @@ class RunContext:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
         return {k: np.asarray(v) for k, v in arrays.items()}
+
+
+_ACTIVE: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("deeprg_run", default=None)
+
+
+def track(iterable, total: int | None = None, unit: str = "it"):
+    """:meth:`RunContext.track` of the running experiment, for helpers that get no context:
+    ``for n in track(config.sizes, unit="N"):``. Returns ``iterable`` when none is running."""
+    ctx = _ACTIVE.get()
+    return iterable if ctx is None else ctx.track(iterable, total, unit)

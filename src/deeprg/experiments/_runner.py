@@ -7,6 +7,7 @@ import importlib
 import json
 import platform
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -103,9 +104,12 @@ METRICS_SCHEMA = {
 
 
 def run_experiment(
-    name: str, out_dir, config: ExperimentConfig, *, progress=None, fresh: bool = False
+    name: str, out_dir, config: ExperimentConfig, *, progress=None, advance=None, fresh: bool = False
 ) -> tuple[Result, dict]:
     """Run one experiment into ``out_dir`` (resuming finished steps unless ``fresh``).
+
+    ``progress(step_name)`` is called when a step starts computing and ``advance(done, total,
+    unit)`` as the step's long loops move on (see :class:`RunContext`); both are optional.
 
     Writes ``config.json`` (every parameter, seed, version, git hash, host, device, timings)
     and ``metrics.json``. Returns (result, config document). A changed config starts over:
@@ -134,7 +138,7 @@ def run_experiment(
                 shutil.rmtree(path)
             elif path.exists() or path.is_symlink():
                 path.unlink()
-    ctx = RunContext(out, progress=progress)
+    ctx = RunContext(out, progress=progress, advance=advance)
     t0 = time.perf_counter()
     doc = {
         "experiment": name,
@@ -144,13 +148,21 @@ def run_experiment(
         "status": "running",
     }
     atomic_write_json(stored, doc)
+    # numba and torch share one OpenMP runtime and every numba launch sets its thread count, so
+    # a run can leave torch on more threads than its caller chose: restore it.
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
     try:
-        result = module.run(config, ctx)
+        with ctx.active():
+            result = module.run(config, ctx)
     except BaseException as exc:
         doc["status"] = "failed"
         doc["error"] = f"{type(exc).__name__}: {exc}"
         atomic_write_json(stored, doc)
         raise
+    finally:
+        if torch_threads is not None and torch.get_num_threads() != torch_threads:
+            torch.set_num_threads(torch_threads)
     doc["timings_seconds"] = {**ctx.timings, "total": time.perf_counter() - t0}
     doc["reused_steps"] = ctx.reused
     doc["status"] = "finished"

@@ -28,12 +28,12 @@ import torch
 from scipy.special import logsumexp
 
 from deeprg.exact import K_CRITICAL, kaufman_thermo
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.lattice import SquareLattice
 from deeprg.models import nn_bond_sum_2d
 from deeprg.nn import RBM, ConvRBM, TrainConfig, Trainer, dense_parameter_count, exact_log_z, train_conv_rbm
 from deeprg.sampling import generate_samples
-from deeprg.vrg import translation_null, translation_score
+from deeprg.vrg import torch_threads, translation_null, translation_score
 
 NAME = "convolution"
 TITLE = "Convolution from symmetry: translation structure of learned fields, and weight sharing"
@@ -229,13 +229,13 @@ def _translation(config: Config) -> dict:
     rng = np.random.default_rng([config.seed, 21])
     shuffled = np.stack([rng.permutation(col) for col in x.T], axis=1)
     out = {"runs": []}
-    for l1 in config.field_l1:
-        for s in range(config.seeds):
+    for l1 in track(config.field_l1, unit="l1 values"):
+        for s in track(range(config.seeds)):
             out["runs"].append(
                 {"data": "ising", "l1": l1, "seed": s, **_fields_run(config, x, l1, config.seed + s)}
             )
     l1c = max(config.field_l1)
-    for s in range(config.seeds):
+    for s in track(range(config.seeds), unit="control seeds"):
         out["runs"].append(
             {"data": "shuffled", "l1": l1c, "seed": s, **_fields_run(config, shuffled, l1c, config.seed + s)}
         )
@@ -289,10 +289,12 @@ def _weight_sharing(config: Config) -> dict:
     independent_ll = float(np.mean(test @ np.log(p1) + (1 - test) @ np.log1p(-p1))) / n
     perm = np.random.default_rng([config.seed, 22]).permutation(n)
     rows = []
-    for data_name, tr, te in (("ising", train, test), ("site-permuted", train[:, perm], test[:, perm])):
+    for data_name, tr, te in track(
+        (("ising", train, test), ("site-permuted", train[:, perm], test[:, perm])), unit="data sets"
+    ):
         filters = config.ll_filters if data_name == "ising" else config.ll_filters[-1:]
-        for F in filters:
-            for seed in range(config.seeds):
+        for F in track(filters):
+            for seed in track(range(config.seeds)):
                 cfg = TrainConfig.plain_sgd(
                     method="pcd",
                     k=1,
@@ -337,7 +339,11 @@ def _mean_se(values) -> tuple[float, float]:
 
 
 def run(config: Config, ctx: RunContext) -> Result:
-    torch.set_num_threads(1)
+    with torch_threads(1):  # small RBMs: one torch thread is fastest, and the caller's is kept
+        return _run(config, ctx)
+
+
+def _run(config: Config, ctx: RunContext) -> Result:
     res = Result()
     tr = ctx.step("translation", lambda: _translation(config))
     ws = ctx.step("weight_sharing", lambda: _weight_sharing(config))
@@ -395,7 +401,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             comparison=f"surrogate fields with the same power spectra (null), and fields from column-shuffled data (excess {c_ex:.3f} ± {c_err:.3f})",
             verdict=v,
             reason=why,
-            id="translation_structure",
+            id="convolution.translation-structure",
         )
     )
 
@@ -427,13 +433,13 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
-            claim="Weight sharing (a convolutional RBM) costs no likelihood on translation-invariant data while using far fewer parameters (measured against a dense RBM of the same hidden size; whether a dense layer becomes convolution-like is the translation_structure claim).",
+            claim="Weight sharing (a convolutional RBM) costs no likelihood on translation-invariant data while using far fewer parameters (measured against a dense RBM of the same hidden size; whether a dense layer becomes convolution-like is the convolution.translation-structure claim).",
             source=SOURCES,
             measurement=f"L = {ws['L']}, K = {config.K:.4f}, {F0 * n} hidden units: exact test LL conv {np.mean([r['conv_ll'] for r in main_rows]):.4f} vs dense {np.mean([r['dense_ll'] for r in main_rows]):.4f} nats/spin (difference {d:+.4f} ± {d_err:.4f}) with {cp} vs {dp} parameters; site-permuted data: difference {cd:+.4f} ± {cd_err:.4f} (largest possible loss, exact: {ws['max_control_loss']:.4f})",
             comparison=f"dense RBM with the same hidden size and training; the exact Ising LL {ws['ising_ll']:.4f} and independent spins {ws['independent_ll']:.4f}",
             verdict=v,
             reason=why,
-            id="weight_sharing",
+            id="convolution.weight-sharing",
         )
     )
     res.tables["exact test log-likelihood per spin (mean over seeds)"] = [

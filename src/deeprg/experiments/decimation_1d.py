@@ -142,6 +142,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     res.claims.append(
         Claim(
+            id="decimation-1d.flow-to-zero",
             claim="Summing out every other spin maps the chain onto itself with tanh K' = tanh^2 K; iterating flows to the stable fixed point K* = 0, so the 1D Ising model has no finite-temperature transition.",
             source="Kadanoff & Houghton (1975); Nelson & Fisher (1975), Ann. Phys. 91:226 (1D decimation)",
             measurement=f"from K0 in {list(config.couplings)} after {config.steps} steps the largest coupling left is {k_final:.2e}",
@@ -155,6 +156,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     fe_verdict, fe_reason = free_energy_verdict(max(errors), k_final)
     res.claims.append(
         Claim(
+            id="decimation-1d.free-energy-preserved",
             claim="The free energy is preserved along the flow: f(K) = sum_n b^-(n+1) ln z(K_n) + lim b^-n f(K_n).",
             source="Nelson & Fisher (1975), Ann. Phys. 91:226 (f(K') = 2 f(K) - ln z(K))",
             measurement=f"largest |f(flow) - f(exact)| = {max(errors):.1e} over {len(errors)} flows, with and without field, b in {list(config.b_values)}",
@@ -165,6 +167,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="decimation-1d.mc-decimation",
             claim="Decimation applied to Monte Carlo configurations gives data whose fitted coupling is K' (RG on data, not just on formulas).",
             source="Swendsen (1979), Phys. Rev. Lett. 42:859 (coupling fits); Besag (1975) pseudo-likelihood",
             measurement="; ".join(

@@ -443,7 +443,16 @@ def _measure(config: Config, ctx: RunContext) -> dict:
     scheduler = _scheduler(config)
     if config.scheduler == "auto" and os.environ.get("DASK_SCHEDULER_ADDRESS"):
         scheduler = None  # an existing cluster was asked for through the environment
-    summary = run_sweep(spec, config.couplings, config.sizes, config.seeds, folder, scheduler=scheduler)
+    report = ctx.reporter("points")
+    summary = run_sweep(
+        spec,
+        config.couplings,
+        config.sizes,
+        config.seeds,
+        folder,
+        scheduler=scheduler,
+        progress=None if report is None else (lambda rate: report(rate.done, rate.total)),
+    )
     data = load_sweep(folder)
     chi = data["m2"].values * (data["L"].values[None, :, None] ** 2)  # N <m^2>
     chi_err = data["m2_error"].values * (data["L"].values[None, :, None] ** 2)
@@ -513,7 +522,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
-            id="fss.binder-crossing",
+            id="finite-size-scaling.binder-crossing",
             claim="The Binder cumulants of sizes L and 2L cross at the critical coupling K_c = ln(1+sqrt 2)/2.",
             source="Binder, Z. Phys. B 43, 119 (1981); Onsager, Phys. Rev. 65, 117 (1944)",
             measurement=f"crossing of L = {pairs[-1]}: K = {_pm(last_cross, last_err)} ({setup})",
@@ -533,7 +542,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
-            id="fss.nu",
+            id="finite-size-scaling.nu",
             claim="U4 collapses against (K - K_c) L^(1/nu) with the exact correlation-length exponent nu = 1.",
             source="Binder (1981); Onsager (1944)",
             measurement=f"collapse of U4 gives nu = {_pm(a['nu'], err['nu'])}, K_c = {_pm(a['K_c'], err['K_c'])}, "
@@ -554,7 +563,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
-            id="fss.gamma-over-nu",
+            id="finite-size-scaling.gamma-over-nu",
             claim="chi L^(-gamma/nu) collapses against (K - K_c) L^(1/nu) with the exact gamma/nu = 7/4.",
             source="Onsager (1944); Ferdinand & Fisher, Phys. Rev. 185, 832 (1969)",
             measurement=f"collapse of chi = N<m^2> gives gamma/nu = {_pm(a['gamma_over_nu'], err['gamma_over_nu'])}, "

@@ -21,9 +21,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.hopfield import (
     ALPHA_C,
     ALPHA_C_QUOTED,
@@ -44,6 +43,7 @@ from deeprg.hopfield import (
     retrieve,
 )
 from deeprg.nn import RBM, TrainConfig, Trainer
+from deeprg.vrg import torch_threads
 
 NAME = "hopfield"
 TITLE = "Hopfield networks as Ising models: capacity, spurious states, and RBMs"
@@ -266,7 +266,7 @@ def _overlap_at(curve: dict, alpha: float) -> tuple[float, float, int, float]:
 
 def _capacity(config: Config) -> dict:
     out = {}
-    for n in config.sizes:
+    for n in track(config.sizes, unit="sizes"):
         t = capacity_trials(
             n, config.alphas, n_sets=config.pattern_sets, n_starts=config.starts_per_set, seed=config.seed
         )
@@ -340,10 +340,10 @@ def _capacity_at(cap: dict, n: int, config: Config) -> tuple[float, float]:
 def _spurious(config: Config) -> dict:
     rows = []
     n = config.spurious_n
-    for a in config.spurious_alphas:
+    for a in track(config.spurious_alphas, unit="alphas"):
         p = max(1, round(a * n))
         fr, energies = [], {"pattern": [], "mixture3": []}
-        for k in range(config.spurious_sets):
+        for k in track(range(config.spurious_sets)):
             xi = random_patterns(p, n, np.random.default_rng([config.seed, 7, n, p, k]))
             net = Hopfield(xi)
             starts = random_patterns(config.spurious_starts, n, np.random.default_rng([config.seed, 8, p, k]))
@@ -397,11 +397,11 @@ def _train_rbm(xi: np.ndarray, config: Config, seed: int) -> RBM:
 def _rbm_comparison(config: Config) -> dict:
     n = config.rbm_n
     rows = []
-    for a in config.rbm_alphas:
+    for a in track(config.rbm_alphas, unit="alphas"):
         p = round(a * n)
         hop, rb, stored = [], [], []
         hop_fr, rbm_fr = [], []
-        for k in range(config.rbm_sets):
+        for k in track(range(config.rbm_sets)):
             xi = random_patterns(p, n, np.random.default_rng([config.seed, 12, n, p, k]))
             starts = random_patterns(config.rbm_starts, n, np.random.default_rng([config.seed, 13, p, k]))
             rh = retrieve(Hopfield(xi), starts, seed=[config.seed, 14, p, k])
@@ -456,7 +456,11 @@ def _equivalence(config: Config) -> dict:
 
 
 def run(config: Config, ctx: RunContext) -> Result:
-    torch.set_num_threads(1)
+    with torch_threads(1):  # small RBMs: one torch thread is fastest, and the caller's is kept
+        return _run(config, ctx)
+
+
+def _run(config: Config, ctx: RunContext) -> Result:
     res = Result()
     cap = ctx.step("capacity", lambda: _capacity(config))
     storkey = ctx.step("storkey_control", lambda: _storkey_control(config))
@@ -510,7 +514,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             comparison=f"replica-symmetric alpha_c = {ALPHA_C:.4f} (0.144 with replica-symmetry breaking); control: the Storkey rule at N = {storkey['n']} (alpha_50 = {s50:.3f}, retrieval fraction {storkey['retrieval_fraction'][-1]:.2f} at alpha = {storkey['alphas'][-1]:.2f})",
             verdict=v,
             reason=why,
-            id="capacity",
+            id="hopfield.capacity",
         )
     )
     biggest = cap[str(max(sizes))]
@@ -540,7 +544,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             verdict=v,
             reason=why
             + "; the fixed points reached from a pattern by T = 0 dynamics need not be the equilibrium retrieval state that the replica theory describes",
-            id="overlap_at_transition",
+            id="hopfield.overlap-at-transition",
         )
     )
 
@@ -570,7 +574,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             comparison=f"3-mixture energy -3/8 = {e_theory:.4f} (the zero diagonal cancels the random cross-talk)",
             verdict=v,
             reason=why,
-            id="spurious_states",
+            id="hopfield.spurious-states",
         )
     )
     res.tables["end points of retrieval from random starts (Hopfield, fractions)"] = [
@@ -606,7 +610,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             comparison="the Hebbian Hopfield network on the same patterns (equal alpha); an RBM with as many binary hidden units as patterns, trained by CD-k on noisy copies",
             verdict=v,
             reason=why,
-            id="rbm_fewer_spurious",
+            id="hopfield.rbm-fewer-spurious",
         )
     )
     res.tables["spurious end points: Hopfield vs trained RBM"] = [
@@ -640,7 +644,7 @@ def run(config: Config, ctx: RunContext) -> Result:
             comparison="ln Z_RBM = ln Z_H + (P/2) ln(2 pi/beta) + beta P/2",
             verdict=v,
             reason=why,
-            id="gaussian_rbm_equivalence",
+            id="hopfield.gaussian-rbm-equivalence",
         )
     )
 

@@ -333,7 +333,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def classical():
         out = {}
-        for rule in ("majority", "decimation"):
+        for rule in ctx.track(("majority", "decimation"), unit="block rules"):
             r = mcrg_exponents(configs, levels=levels, b=b, even=even, odd=odd, rule=rule, seed=config.seed)
             lattices = [configs]
             for lev in range(levels):
@@ -345,7 +345,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def rsmi():
         lattices, filters = [configs], []
-        for lev in range(levels):
+        for lev in ctx.track(range(levels), unit="levels"):
             f = train_rsmi(
                 lattices[-1],
                 b,
@@ -392,7 +392,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def rbm():
         seeds = []
-        for i in range(config.rbm_seeds):
+        for i in ctx.track(range(config.rbm_seeds), unit="seeds"):
             lattices, maps = learned_rbm_levels(
                 configs,
                 levels,

@@ -35,7 +35,7 @@ from deeprg.cheap import (
     statistic_information,
     train_product_mlp,
 )
-from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series
+from deeprg.experiments._base import Claim, ExperimentConfig, FigureSpec, Result, RunContext, Series, track
 from deeprg.lattice import SquareLattice
 
 NAME = "lin-tegmark"
@@ -160,7 +160,7 @@ def run(config: Config, ctx: RunContext) -> Result:
                 }
             )
         trained = []
-        for n in range(2, config.train_max_n + 1):
+        for n in track(range(2, config.train_max_n + 1), unit="n"):
             t0 = time.perf_counter()
             shallow = train_product_mlp(
                 n, config.train_widths, depth=1, steps=config.train_steps, seed=config.seed
@@ -293,6 +293,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     slope_ok = all(abs(s - 2) <= 0.1 for s in slopes.values())
     res.claims.append(
         Claim(
+            id="lin-tegmark.multiplication-gate",
             claim="Multiplication costs four neurons: a smooth nonlinearity with sigma''(0) != 0 computes uv with an error vanishing as lambda^2.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. III (multiplication gate)",
             measurement="log-log slopes of max error against lambda: "
@@ -306,6 +307,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="lin-tegmark.binary-gates",
             claim="A product of k bits is one sigmoid neuron with large gain, so any polynomial in binary variables is a 3-layer network.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. III",
             measurement=f"max error over all 2^k inputs at beta = 40: {worst_binary:.1e} (k up to 8); compiled binary polynomials agree to {max(p['binary_max_error'] for p in polys):.1e}",
@@ -316,6 +318,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="lin-tegmark.softmax-bayes",
             claim="Classification is a softmax of Hamiltonians: p(x|y) = softmax(-H_x(y) - mu_x), and for Gaussian classes a network of multiplication gates computes it.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. II (Boltzmann form)",
             measurement=f"max |network - Bayes posterior| over 2000 points = {b['max_abs_error']:.1e}",
@@ -327,6 +330,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     costs = dw["costs"]
     res.claims.append(
         Claim(
+            id="lin-tegmark.no-flattening",
             claim="No flattening: the product of n inputs needs 2^n neurons in one hidden layer but 4(n-1) in a deep binary tree.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225; Rolnick & Tegmark (ICLR 2018)",
             measurement="constructed: "
@@ -345,6 +349,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="lin-tegmark.data-processing",
             claim="In a Markov hierarchy information only decreases (data processing inequality), and a sufficient statistic keeps all of it.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. IV (Markov hierarchies, sufficient statistics)",
             measurement="I(x0;x_k) = "
@@ -359,6 +364,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="lin-tegmark.gaussian-rg",
             claim="Coarse-graining a Gaussian field keeps the relevant terms and kills the irrelevant ones: a phi^2 grows, (grad phi)^2 is marginal, (lap phi)^2 shrinks.",
             source="Lin, Tegmark & Rolnick (2017), arXiv:1608.08225, sec. IV (renormalization)",
             measurement=f"exact Fourier step: a x {fourier[1, 0] / fourier[0, 0]:.3f}, c x {fourier[1, 2] / fourier[0, 2]:.3f}; real-space block averaging: a "

@@ -63,7 +63,12 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def mcrg():
         gen = generate_samples(
-            SquareLattice(config.L), K_CRITICAL, config.samples, algorithm="wolff", seed=config.seed
+            SquareLattice(config.L),
+            K_CRITICAL,
+            config.samples,
+            algorithm="wolff",
+            seed=config.seed,
+            progress=ctx.reporter("samples"),
         )
         r = mcrg_exponents(
             gen.configs, levels=config.levels, even=EVEN_2D[: config.n_even], odd=ODD_2D, seed=config.seed
@@ -95,7 +100,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def flow():
         out = []
-        for i, K in enumerate(config.flow_couplings):
+        for i, K in enumerate(ctx.track(config.flow_couplings, unit="couplings")):
             gen = generate_samples(
                 SquareLattice(config.flow_L),
                 K,
@@ -151,6 +156,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     ok_h = abs(yh[0, -1] - 15 / 8) < 0.02
     res.claims.append(
         Claim(
+            id="mcrg-2d.exponents",
             claim="Monte Carlo RG on block spins gives the critical exponents: y_T = 1/nu = 1 and y_h = 15/8 for the 2D Ising model.",
             source="Swendsen (1979), Phys. Rev. Lett. 42:859",
             measurement=f"L={config.L}, {config.samples} Wolff samples at K_c: level 1 y_T = {yT[0, -1]:.3f}+-{yTe[0, -1]:.3f}, level {config.levels} y_T = {best_T:.3f}+-{yTe[-1, -1]:.3f}; y_h = {yh[0, -1]:.4f}+-{yhe[0, -1]:.4f} (level 1)",
@@ -163,6 +169,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="mcrg-2d.migdal-kadanoff",
             claim="The Migdal-Kadanoff bond-moving approximation captures the transition but not its exponent.",
             source="Migdal (1975); Kadanoff (1976), Ann. Phys. 100:359 (MK: K* = 0.304689, y_T = 0.7472)",
             measurement=f"K* = {mk.K_star:.6f}, y_T = {mk.y_T:.4f} (nu = {mk.nu:.3f})",
@@ -173,6 +180,7 @@ def run(config: Config, ctx: RunContext) -> Result:
     )
     res.claims.append(
         Claim(
+            id="mcrg-2d.coupling-flow",
             claim="Under block-spin RG couplings flow away from the critical point: to zero above T_c, to strong coupling below it, and stay put near K_c.",
             source="Kadanoff (1966), Physics 2:263 (block spins)",
             measurement="nn correlation of blocked data per level: "

@@ -187,7 +187,7 @@ def is_clearly_not_local(ell_seeds) -> bool:
 
 
 def verdict_locality(ell_main, ell_random_init) -> tuple[str, str]:
-    """``locality``: supported if the seed interval of ell lies above 0.3 (and so excludes the
+    """``mehta-schwab.locality``: supported if the seed interval of ell lies above 0.3 (and so excludes the
     null 0); not supported if it lies below 0.3; inconclusive otherwise, or when the random
     initial weights (the metric's own check) are not consistent with ell = 0."""
     c, r = _ci(ell_main), _ci(ell_random_init)
@@ -215,7 +215,7 @@ def verdict_locality(ell_main, ell_random_init) -> tuple[str, str]:
 
 
 def verdict_needs_l1(ell_by_l1: dict) -> tuple[str, str]:
-    """``needs_l1`` ("local fields need the L1 penalty"): supported if fields are clearly not
+    """``mehta-schwab.needs-l1`` ("local fields need the L1 penalty"): supported if fields are clearly not
     local at l1 = 0 and local at some l1 > 0; not supported if they are local at l1 = 0;
     inconclusive otherwise (no l1 = 0 cell, or no l1 gives local fields)."""
     if 0.0 not in ell_by_l1:
@@ -231,7 +231,7 @@ def verdict_needs_l1(ell_by_l1: dict) -> tuple[str, str]:
 
 
 def verdict_needs_correlations(ell_main, ell_shuffled, ell_graph_lattice) -> tuple[str, str]:
-    """``needs_correlations`` ("on data without lattice correlations, neither architecture nor
+    """``mehta-schwab.needs-correlations`` ("on data without lattice correlations, neither architecture nor
     regulariser makes fields local in lattice distance"): supported if the main fields are
     local while column-shuffled data and the random-graph Ising model (in lattice distance)
     give fields that are clearly not local; not supported if either control is local as well;
@@ -256,7 +256,7 @@ def verdict_needs_correlations(ell_main, ell_shuffled, ell_graph_lattice) -> tup
 
 
 def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
-    """``growth_with_depth``: not supported if it does not grow by a size that counts (interval
+    """``mehta-schwab.growth-with-depth``: not supported if it does not grow by a size that counts (interval
     of R_2 - R_1 below SIZE_MARGIN, checked first, so a growth of 0.1 +- 0.05 spacings does
     not count) or is no more compact than random combinations of layer-1 fields (interval of
     R_rewired - R_2 below 0); supported if layer-2 R_eff exceeds layer 1's (seed interval of
@@ -280,7 +280,7 @@ def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
 
 
 def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
-    """``size_tracks_correlation_length``: a size is defined only for local fields, so R_eff is
+    """``mehta-schwab.size-tracks-correlation-length``: a size is defined only for local fields, so R_eff is
     compared over the temperatures whose fields are local (:func:`is_local`). With at least
     two such temperatures, the largest correlation length at least twice the smallest:
     not supported if the interval of R_eff(largest xi) - R_eff(smallest xi) lies below
@@ -316,7 +316,7 @@ def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
 
 
 def verdict_exact_rg(kl_low: float, kl_high: float, upper_valid: bool = True) -> tuple[str, str]:
-    """``exact_rg_step``: supported if the KL bracket per spin lies below KL_TOLERANCE, not
+    """``mehta-schwab.exact-rg-step``: supported if the KL bracket per spin lies below KL_TOLERANCE, not
     supported if it lies above, inconclusive if it straddles or is not finite. The upper end
     (reverse AIS) is an upper bound only if the model samples are in equilibrium: with
     ``upper_valid`` False (chains not mixed) a bracket below KL_TOLERANCE is inconclusive; the
@@ -346,7 +346,7 @@ def verdict_criticality(xi: float, L: int) -> tuple[str, str]:
 
 
 def verdict_correlations(max_diff: float, mixed: bool) -> tuple[str, str]:
-    """``samples_reproduce_correlations``: model chains that have mixed reproduce G(r) within
+    """``mehta-schwab.samples-reproduce-correlations``: model chains that have mixed reproduce G(r) within
     G_TOLERANCE (supported) or not (not supported); chains that have not mixed: inconclusive."""
     if not mixed:
         return "inconclusive", "the chains from data and from random states disagree: not mixed"
@@ -574,14 +574,14 @@ def _label(condition: str, K: float, l1: float) -> str:
 def run(config: Config, ctx: RunContext) -> Result:
     seeds = [config.seed + i for i in range(config.n_seeds)]
     runs: dict[tuple, list[dict]] = {}
-    for cond, K, l1 in cells(config):
+    for cond, K, l1 in ctx.track(cells(config), unit="cells"):
         key = (cond, round(K, 6), l1)
         runs[key] = [
             ctx.step(
                 f"{cond}_K{K:.4f}_l1{l1:g}_seed{s}",
                 lambda cond=cond, K=K, l1=l1, s=s: _cell(config, cond, K, l1, s, s == seeds[0]),
             )
-            for s in seeds
+            for s in ctx.track(seeds)
         ]
     init = [ctx.step(f"random_init_seed{s}", lambda s=s: _random_init(config, s)) for s in seeds]
     return _assemble(config, runs, init)
@@ -652,7 +652,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     c = _ci(ell_init)
     res.metric("random_init_ell", c["mean"], _half(c), exact=0.0)
 
-    # claim: locality
+    # claim: mehta-schwab.locality
     v, why = verdict_locality(ell_main, ell_init)
     per_l1 = "; ".join(
         f"l1={l1:g}: ell = {_fmt_ci(_vals(runs[('ising', K0, l1)], 1, 'product', 'mean_ell'))}"
@@ -660,7 +660,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     )
     res.claims.append(
         Claim(
-            id="locality",
+            id="mehta-schwab.locality",
             claim=f"The first-layer receptive fields of a DBN trained on Ising samples are local (Mehta & Schwab 2014), judged at l1 = {l1m:g} (Mehta & Schwab state L1 = 2e-4; the other strengths are listed in the measurement).",
             source="Mehta & Schwab 2014, arXiv:1410.3831",
             measurement=f"locality index ell = 1 - R_eff/R_null at K = {config.K}, l1 = {l1m:g}: {_fmt_ci(ell_main)} over {len(main)} seeds ({per_l1}); random initial weights {_fmt_ci(ell_init)}",
@@ -669,12 +669,12 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             reason=why,
         )
     )
-    # claim: needs_l1
+    # claim: mehta-schwab.needs-l1
     ell_by_l1 = {l1: _vals(runs[("ising", K0, l1)], 1, "product", "mean_ell") for l1 in config.l1s}
     v, why = verdict_needs_l1(ell_by_l1)
     res.claims.append(
         Claim(
-            id="needs_l1",
+            id="mehta-schwab.needs-l1",
             claim="Local receptive fields need the L1 penalty (the critics' point in the comments on Martin 2015).",
             source="Martin 2015, blog post 'Why deep learning works II: the renormalization group', comment thread",
             measurement=per_l1,
@@ -683,7 +683,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             reason=why,
         )
     )
-    # claim: needs_correlations
+    # claim: mehta-schwab.needs-correlations
     shuf = runs.get(("shuffled", K0, l1m))
     graph_key = next((k for k in runs if k[0] == "graph" and k[2] == l1m), None)
     graph = runs.get(graph_key) if graph_key else None
@@ -693,8 +693,8 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     v, why = verdict_needs_correlations(ell_main, ell_shuf, ell_graph)
     res.claims.append(
         Claim(
-            id="needs_correlations",
-            claim="The geometry of the local fields comes from the data's lattice correlations: on data without them, neither the architecture nor the L1 regulariser makes fields local in lattice distance (the regulariser may still sharpen fields the data make local: see needs_l1).",
+            id="mehta-schwab.needs-correlations",
+            claim="The geometry of the local fields comes from the data's lattice correlations: on data without them, neither the architecture nor the L1 regulariser makes fields local in lattice distance (the regulariser may still sharpen fields the data make local: see mehta-schwab.needs-l1).",
             source="Mehta & Schwab 2014 (RG reading); Koch-Janusz & Ringel 2018, Nature Physics 14:578 (relevant degrees of freedom follow correlations)",
             measurement=f"l1 = {l1m:g}: Ising {_fmt_ci(ell_main)}; column-shuffled {_fmt_ci(ell_shuf) if ell_shuf else 'not run'}; random 4-regular graph in lattice distance {_fmt_ci(ell_graph) if ell_graph else 'not run'}, in graph distance {_fmt_ci(ell_graph_g) if ell_graph_g else 'not run'}",
             comparison="column-shuffled data (correlations destroyed, marginals kept) and an Ising model on a random regular graph at the same K/K_c (correlations without lattice geometry), both judged in lattice distance. Training is equivariant under relabelling the sites, so on either control ell ~ 0 is expected unless the index itself rewards sparsity or the trainer carries a lattice bias: the controls test that, and cannot show that the data's correlations are what localises fields. The random-graph fields in graph distance (a positive control: local if fields follow the correlations whatever the geometry) are reported, not judged",
@@ -702,7 +702,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             reason=why,
         )
     )
-    # claim: growth_with_depth
+    # claim: mehta-schwab.growth-with-depth
     if len(config.layers) >= 3:
         r1 = _vals(main, 1, "product", "mean_r_eff")
         r2 = _vals(main, 2, "product", "mean_r_eff")
@@ -711,7 +711,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
         cov = f"covariance fields: R1 {_fmt_ci(_vals(main, 1, 'covariance', 'mean_r_eff'))}, R2 {_fmt_ci(_vals(main, 2, 'covariance', 'mean_r_eff'))}, re-wired {_fmt_ci(_vals(main, 2, 'rewired_covariance', 'mean_r_eff'))}"
         res.claims.append(
             Claim(
-                id="growth_with_depth",
+                id="mehta-schwab.growth-with-depth",
                 claim="Receptive fields grow with depth like block spins (W1 W2 larger than W1, yet compact).",
                 source="Mehta & Schwab 2014, arXiv:1410.3831",
                 measurement=f"product fields: R1 {_fmt_ci(r1)}, R2 {_fmt_ci(r2)}, re-wired W2 {_fmt_ci(r2w)}; {cov}",
@@ -720,7 +720,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
                 reason=why,
             )
         )
-    # claim: size_tracks_correlation_length
+    # claim: mehta-schwab.size-tracks-correlation-length
     ks = [K0, *[round(k, 6) for k in config.temperatures]]
     ks = [k for k in ks if ("ising", k, l1m) in runs]
     xis = [correlation_length(k) for k in ks]
@@ -730,7 +730,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     v, why = verdict_size(xis_plot, r_by_k, ell_by_k)
     res.claims.append(
         Claim(
-            id="size_tracks_correlation_length",
+            id="mehta-schwab.size-tracks-correlation-length",
             claim="The size of the receptive fields follows the correlation length of the data.",
             source="Mehta & Schwab 2014 (RG reading: block spins at the scale of correlations); Martin 2015",
             measurement="; ".join(
@@ -742,7 +742,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             reason=why,
         )
     )
-    # claim: exact_rg_step (KL bracket)
+    # claim: mehta-schwab.exact-rg-step (KL bracket)
     kls = [r["kl"] for r in main if "kl" in r]
     if kls:
         # envelope over seeds: every seed's bracket must clear the tolerance, not their average
@@ -767,7 +767,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
         )
         res.claims.append(
             Claim(
-                id="exact_rg_step",
+                id="mehta-schwab.exact-rg-step",
                 claim="The first RBM is an exact variational RG step: p_RBM(v) equals the Ising distribution (Kadanoff's condition Tr_h e^T = 1 in Mehta & Schwab's mapping).",
                 source="Mehta & Schwab 2014, arXiv:1410.3831; Martin 2015 proposed conserved free energies layer by layer",
                 measurement=f"KL(p_Ising || p_RBM) per spin in [{lo:.4f}, {hi:.4f}] (forward/reverse AIS bracket, envelope over {len(kls)} seeds; per seed {per_seed_kl}); gauge-invariant cross-entropy per unit {ce_text}",
@@ -793,7 +793,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
         v, why = verdict_correlations(float(np.mean(diffs)), mixed)
         res.claims.append(
             Claim(
-                id="samples_reproduce_correlations",
+                id="mehta-schwab.samples-reproduce-correlations",
                 claim="Samples of the first RBM reproduce the data's spin correlations G(r) (Mehta & Schwab show reconstructions).",
                 source="Mehta & Schwab 2014, arXiv:1410.3831",
                 measurement=f"max |G - G_data|: one Gibbs step from data {np.mean(one):.3f}; model chains after {ch[0]['steps']} steps {np.mean(diffs):.3f}; R-hat (nn, |m|) "
@@ -807,7 +807,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     v, why = verdict_criticality(xi_data, config.L)
     res.claims.append(
         Claim(
-            id="data_near_criticality",
+            id="mehta-schwab.data-near-criticality",
             claim="The training data sit near criticality (Mehta & Schwab quote K_c = 0.4352).",
             source="Mehta & Schwab 2014, arXiv:1410.3831",
             measurement=f"K = {config.K} is T = {K_CRITICAL / config.K:.3f} T_c; exact xi(K) = {xi_data:.2f} lattice spacings on an L = {config.L} lattice; the quoted 0.4352 is not the square lattice's K_c = {K_CRITICAL:.4f}",
@@ -818,7 +818,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     )
     res.tables["settings Mehta & Schwab leave unstated, and what the paper presets use"] = _unstated(config)
     res.figures.extend(_figures(config, runs, init, ks, xis, r_by_k))
-    res.summary = "; ".join(f"{c.id}: {c.verdict}" for c in res.claims if c.id)
+    res.summary = "; ".join(f"{c.id.removeprefix(NAME + '.')}: {c.verdict}" for c in res.claims if c.id)
     return res
 
 
@@ -879,12 +879,13 @@ def _unstated(config: Config) -> list[dict]:
 def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> list[FigureSpec]:
     figs = []
     K0, l1m = round(config.K, 6), config.l1_main
-    imgs, titles = [], []
+    imgs, titles, per_condition = [], [], 0
     for (cond, K, l1), cell_runs in runs.items():
         first = cell_runs[0]
         if "images" not in first:
             continue
         label = _label(cond, K, l1).replace(" K=", "\nK=")
+        per_condition = max(per_condition, sum(len(x) for x in first["images"]))
         for lev, layer_imgs in enumerate(first["images"], start=1):
             for j, img in enumerate(layer_imgs):
                 imgs.append(img)
@@ -896,6 +897,7 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
             kind="images",
             images=tuple(imgs),
             image_titles=tuple(titles),
+            image_columns=per_condition,
             ylabel="w",
             caption="Each panel has its own symmetric colour scale and colorbar. Conditions: Ising data at each L1 and temperature, column-shuffled data, and the Ising model on a random 4-regular graph (node i drawn at lattice site i).",
         )

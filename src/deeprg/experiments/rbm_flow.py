@@ -215,7 +215,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def data():
         out = {}
-        for i, T in enumerate(temps):
+        for i, T in enumerate(ctx.track(temps, unit="temperatures")):
             algo = "wolff" if T < 3.5 else "metropolis"
             out[f"T{T}"] = generate_samples(
                 SquareLattice(L), 1.0 / T, config.samples_per_T, algorithm=algo, seed=config.seed + i
@@ -272,9 +272,9 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def flows():
         out = []
-        for d in config.distributions:
+        for d in ctx.track(config.distributions, unit="distributions"):
             x = train_data(d).astype(np.float32)
-            for nh, seed in itertools.product(config.hidden_sizes, range(config.training_seeds)):
+            for nh, seed in ctx.track(itertools.product(config.hidden_sizes, range(config.training_seeds))):
                 rbm = RBM(N, nh, visible="spin", hidden="spin", seed=config.seed + 31 * seed)
                 cfg = TrainConfig.plain_sgd(
                     method="cd",

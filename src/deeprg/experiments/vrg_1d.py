@@ -227,7 +227,7 @@ def run(config: Config, ctx: RunContext) -> Result:
 
     def learned():
         out = []
-        for i, K in enumerate(config.learn_couplings):
+        for i, K in enumerate(ctx.track(config.learn_couplings, unit="couplings")):
             data = (
                 ExactSampler(Chain(config.n), K=K)
                 .sample(config.learn_samples, seed=config.seed + i)

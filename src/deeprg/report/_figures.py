@@ -53,7 +53,7 @@ def make_figure(spec) -> Figure:
 
 def _images(spec) -> Figure:
     n = len(spec.images)
-    cols = min(max(n, 1), 6)
+    cols = spec.image_columns or min(max(n, 1), 6)
     rows = -(-n // cols) if n else 1
     fig = Figure(figsize=(2.5 * cols + 0.4, 2.3 * rows + 0.7), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
@@ -92,10 +92,13 @@ def _xy(spec) -> Figure:
         xs.extend(s.x)
         ys.extend(s.y)
     # Reference lines are named in the legend, never written over the data.
-    for y, label in spec.hlines:
-        ax.axhline(y, color="0.35", linestyle=":", linewidth=1.2, label=label or None)
-    for x, label in spec.vlines:
-        ax.axvline(x, color="0.2", linestyle="-.", linewidth=1.0, label=label or None)
+    # each reference line its own dash pattern, so that two of them stay apart in the legend
+    dashes = (":", (0, (6, 3)), (0, (1, 2, 6, 2)), (0, (3, 1)))
+    for k, (y, label) in enumerate(spec.hlines):
+        ax.axhline(y, color="0.35", linestyle=dashes[k % len(dashes)], linewidth=1.2, label=label or None)
+    for k, (x, label) in enumerate(spec.vlines):
+        style = "-." if k == 0 else dashes[(k - 1) % len(dashes)]
+        ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=label or None)
     ax.set_xscale(spec.xscale)
     ax.set_yscale(spec.yscale)
     if spec.xscale == "linear" and _all_integers(xs):
@@ -120,14 +123,50 @@ def clipped_text(fig: Figure) -> list[str]:
     canvas.draw()
     renderer = canvas.get_renderer()
     width, height = canvas.get_width_height()
+    # Tick labels exist for ticks outside the view limits too, but only those inside are drawn.
+    undrawn = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = {id(t) for t in axis._update_ticks()}
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if id(tick) not in drawn:
+                    undrawn.update((id(tick.label1), id(tick.label2)))
     out = []
     for text in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")):
-        if not text.get_visible() or not text.get_text().strip():
+        if id(text) in undrawn or not text.get_visible() or not text.get_text().strip():
             continue
         box = text.get_window_extent(renderer)
         if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
             out.append(text.get_text())
     return out
+
+
+def ink_at_edges(png, *, margin: int = 1, threshold: float = 0.9) -> list[str]:
+    """The edges ('top', 'bottom', 'left', 'right') of a rendered PNG that carry ink.
+
+    The report's figures are laid out with padding on a white canvas, so nothing drawn should
+    touch the border: a text or a panel cut off by the canvas leaves dark pixels in the outer
+    ``margin`` rows or columns (channel values below ``threshold`` on a 0..1 scale). Reads the
+    file as it is served, so it also catches what :func:`clipped_text` cannot see in a file.
+    """
+    from matplotlib.image import imread
+
+    img = np.asarray(imread(png), dtype=float)
+    if img.ndim == 2:
+        img = img[..., None]
+    if img.dtype.kind != "f" or img.max() > 1.0:
+        img = img / 255.0
+    rgb = img[..., :3]
+    if img.shape[-1] == 4:  # transparent pixels count as background
+        rgb = np.where(img[..., 3:4] < 0.1, 1.0, rgb)
+    dark = (rgb < threshold).any(axis=-1)
+    edges = {
+        "top": dark[:margin, :],
+        "bottom": dark[-margin:, :],
+        "left": dark[:, :margin],
+        "right": dark[:, -margin:],
+    }
+    return [name for name, band in edges.items() if band.any()]
 
 
 def save_figure(fig: Figure, folder, name: str) -> dict[str, str]:

@@ -14,6 +14,9 @@ from deeprg.sampling._rules import (
     metropolis_acceptance,
 )
 from deeprg.sampling._sampler import IsingSampler, SamplerState, Trace
+from deeprg.sampling._startup import preload_blas
+
+preload_blas()  # before any kernel loads: numba's BLAS check would import all of scipy.linalg
 
 # The torch backend is imported on first use, so that CPU sampling never pays torch's start-up.
 _LAZY = {"TorchIsingSampler", "TorchSamplerState", "cuda_available"}

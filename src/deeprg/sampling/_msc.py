@@ -6,8 +6,9 @@ Bit b of word ``w[g, i]`` is the spin of site i in replica 64 g + b (bit 1 <=> s
 
 - a_k = w_i XOR w_{nbr_k} marks anti-aligned neighbours; a bit-sliced adder counts them,
   n_anti in 0..4, and dE = 8K - 4K n_anti at h = 0;
-- n_anti >= 3 (dE < 0) flips; n_anti = 2 (dE = 0) flips with probability 1/2 (one random word,
-  see :func:`deeprg.sampling._rules.metropolis_acceptance`); n_anti = 1 and 0 flip with
+- n_anti >= 3 (dE < 0) flips; n_anti = 2 (dE = 0) flips with probability 1/2 (a bit of the
+  first comparison word below, which those lanes do not use otherwise; see
+  :func:`deeprg.sampling._rules.metropolis_acceptance`); n_anti = 1 and 0 flip with
   probabilities e^{-4K} and e^{-8K}.
 - Those Bernoulli bits are independent per replica: each lane compares its own uniform
   U = 0.u_1 u_2 ... (bit j of the j-th random word) with the binary expansion of its threshold,
@@ -16,9 +17,10 @@ Bit b of word ``w[g, i]`` is the spin of site i in replica 64 g + b (bit 1 <=> s
   generator is xoshiro256++ (Blackman & Vigna 2018), whose every output bit is good
   (xoshiro256+'s lowest bits are linear and fail tests).
 
-Cost: about 8 random words per site update of 64 replicas (one for dE = 0, ~log2(64) + 1.3
-for the comparison, as every lane must be decided), so the kernel is bound by generating
-random bits, not by memory (5 loads and one store of 8 bytes per 64 flips).
+Cost: about 7 random words per site update of 64 replicas (~log2(64) + 1.3 for the
+comparison, as every lane must be decided; the dE = 0 coins share the first word), so the
+kernel is bound by generating random bits, not by memory (5 loads and one store of 8 bytes
+per 64 flips).
 """
 
 from __future__ import annotations
@@ -60,6 +62,34 @@ def _anti_aligned_count(s, n0, n1, n2, n3):
     return b0, b1, b2
 
 
+@numba.njit(inline="always")
+def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
+    """Lanes that flip among those with dE = 0 (``eq2``: probability 1/2), dE = 4K (``eq1``:
+    e^{-4K}) and dE = 8K (``eq0``: e^{-8K}); returns (bits, new xoshiro256++ state).
+
+    Each dE > 0 lane compares its own uniform U = 0.u_1 u_2 ... (bit j of the j-th word) with
+    the threshold's binary expansion, most significant bit first, until every lane is decided
+    (or 53 bits: U = p to 53 bits counts as U >= p). The dE = 0 lanes take their coin from the
+    first of those words: the lane sets are disjoint, so no lane sees a bit twice and one word
+    per site update is saved."""
+    undecided = eq1 | eq0
+    if (eq2 | undecided) == _ZERO:
+        return _ZERO, s0, s1, s2, s3
+    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    flip = eq2 & x
+    n_bits = p4.shape[0]
+    j = 0
+    while undecided != _ZERO:
+        pj = (eq1 & p4[j]) | (eq0 & p8[j])
+        flip |= undecided & pj & ~x  # U < p decided at this bit
+        undecided &= ~(pj ^ x)
+        j += 1
+        if undecided == _ZERO or j >= n_bits:
+            break
+        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    return flip, s0, s1, s2, s3
+
+
 @numba.njit(parallel=True, cache=True)
 def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
     """Sweeps of packed replicas. ``words``: uint64 (G, N); ``nbr``: int64 (N, 4);
@@ -67,7 +97,6 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
     Records per replica (G*64, n_samples) bond sums and magnetizations, and configurations
     int8 (G*64, n_samples, N) when ``store``."""
     n_groups, n = words.shape
-    n_bits = p4.shape[0]
     for g in numba.prange(n_groups):
         s0, s1, s2, s3 = rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3]
         for t in range(n_samples):
@@ -78,23 +107,11 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
                     b0, b1, b2 = _anti_aligned_count(
                         w, words[g, nbr[i, 0]], words[g, nbr[i, 1]], words[g, nbr[i, 2]], words[g, nbr[i, 3]]
                     )
-                    flip = b2 | (b1 & b0)  # n_anti >= 3
-                    eq2 = b1 & ~b0 & ~b2
-                    if eq2 != _ZERO:
-                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                        flip |= eq2 & x
                     low = ~(b2 | b1)  # n_anti in {0, 1}
-                    eq1 = low & b0
-                    eq0 = low & ~b0
-                    undecided = eq1 | eq0
-                    j = 0
-                    while undecided != _ZERO and j < n_bits:
-                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                        pj = (eq1 & p4[j]) | (eq0 & p8[j])
-                        flip |= undecided & pj & ~x  # U < p decided at this bit
-                        undecided &= ~(pj ^ x)
-                        j += 1
-                    words[g, i] = w ^ flip
+                    bits, s0, s1, s2, s3 = _flip_bits(
+                        b1 & ~b0 & ~b2, low & b0, low & ~b0, p4, p8, s0, s1, s2, s3
+                    )
+                    words[g, i] = w ^ (b2 | (b1 & b0) | bits)  # n_anti >= 3 always flips
             # measure every replica: unpack its bit lane
             for b in range(64):
                 rep = g * 64 + b
@@ -148,7 +165,6 @@ def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, ou
     arguments as :func:`msc_metropolis_run`.
     """
     n_groups = words.shape[0]
-    n_bits = p4.shape[0]
     for g in numba.prange(n_groups):
         w = words[g]
         s0, s1, s2, s3 = rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3]
@@ -166,23 +182,11 @@ def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, ou
                             b0, b1, b2 = _anti_aligned_count(
                                 s, w[row + left], w[row + right], w[up + q], w[down + q]
                             )
-                            flip = b2 | (b1 & b0)
-                            eq2 = b1 & ~b0 & ~b2
-                            if eq2 != _ZERO:
-                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                                flip |= eq2 & x
                             low = ~(b2 | b1)
-                            eq1 = low & b0
-                            eq0 = low & ~b0
-                            undecided = eq1 | eq0
-                            j = 0
-                            while undecided != _ZERO and j < n_bits:
-                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                                pj = (eq1 & p4[j]) | (eq0 & p8[j])
-                                flip |= undecided & pj & ~x
-                                undecided &= ~(pj ^ x)
-                                j += 1
-                            w[row + q] = s ^ flip
+                            bits, s0, s1, s2, s3 = _flip_bits(
+                                b1 & ~b0 & ~b2, low & b0, low & ~b0, p4, p8, s0, s1, s2, s3
+                            )
+                            w[row + q] = s ^ (b2 | (b1 & b0) | bits)
             _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag)
         rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3] = s0, s1, s2, s3
 
@@ -272,7 +276,6 @@ def spatial_metropolis_run(spins, L, M, W, p4, p8, rng, n_samples, thin, store, 
     n_chains = spins.shape[0]
     B = M // W
     n = L * M
-    n_bits = p4.shape[0]
     mask = _ONES if B == 64 else (np.uint64(1) << np.uint64(B)) - np.uint64(1)
     for ch in numba.prange(n_chains):
         w = np.zeros(L * W, dtype=np.uint64)
@@ -292,23 +295,19 @@ def spatial_metropolis_run(spins, L, M, W, p4, p8, rng, n_samples, thin, store, 
                             s = w[r * W + c]
                             left, right, up, down = _spatial_neighbours(w, r, c, L, W, B, mask)
                             b0, b1, b2 = _anti_aligned_count(s, left, right, up, down)
-                            flip = b2 | (b1 & b0)
-                            eq2 = b1 & ~b0 & ~b2 & mask
-                            if eq2 != _ZERO:
-                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                                flip |= eq2 & x
                             low = ~(b2 | b1)
-                            eq1 = low & b0 & mask
-                            eq0 = low & ~b0 & mask
-                            undecided = eq1 | eq0
-                            j = 0
-                            while undecided != _ZERO and j < n_bits:
-                                x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                                pj = (eq1 & p4[j]) | (eq0 & p8[j])
-                                flip |= undecided & pj & ~x
-                                undecided &= ~(pj ^ x)
-                                j += 1
-                            w[r * W + c] = s ^ (flip & mask)
+                            bits, s0, s1, s2, s3 = _flip_bits(
+                                b1 & ~b0 & ~b2 & mask,
+                                low & b0 & mask,
+                                low & ~b0 & mask,
+                                p4,
+                                p8,
+                                s0,
+                                s1,
+                                s2,
+                                s3,
+                            )
+                            w[r * W + c] = s ^ ((b2 | (b1 & b0) | bits) & mask)
             down_spins = 0
             anti = 0
             for r in range(L):

@@ -144,15 +144,14 @@ class Wolff(UpdateRule):
         cfg, bond, mag = _outputs(n_chains, 1, n, False)
         p_add = _bond_probability(K)
         # Thermalize with single clusters until every chain has flipped >= 20 N spins in
-        # all (cluster sizes from a hot start are far too small), then measure 64 clusters.
-        batch, total = 16, np.zeros(n_chains, dtype=np.int64)
-        while total.min() < 20 * n and batch <= 1 << 20:
-            flipped = np.zeros(n_chains, dtype=np.int64)
-            _kernels.wolff_run(spins, tables.nbr, p_add, 1, rng, 1, batch, False, cfg, bond, mag, flipped)
-            total += flipped
-            batch *= 2
+        # all (cluster sizes from a hot start are far too small; each chain stops on its own,
+        # which is burn-in, not sampling), then measure 64 clusters.
         flipped = np.zeros(n_chains, dtype=np.int64)
-        _kernels.wolff_run(spins, tables.nbr, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped)
+        _kernels.wolff_run(
+            spins, tables.nbr32, p_add, 1, rng, 1, 20 * n, False, cfg, bond, mag, flipped, 20 * n
+        )
+        flipped = np.zeros(n_chains, dtype=np.int64)
+        _kernels.wolff_run(spins, tables.nbr32, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped, 0)
         mean_size = flipped.sum() / (64 * n_chains)
         return {"clusters": max(1, round(n / mean_size))}
 
@@ -161,7 +160,7 @@ class Wolff(UpdateRule):
         flipped = np.zeros(spins.shape[0], dtype=np.int64)
         _kernels.wolff_run(
             spins,
-            tables.nbr,
+            tables.nbr32,
             _bond_probability(K),
             params["clusters"],
             rng,
@@ -172,6 +171,7 @@ class Wolff(UpdateRule):
             bond,
             mag,
             flipped,
+            0,
         )
         return cfg, bond, mag
 

@@ -33,6 +33,11 @@ class _Tables:
     bonds: np.ndarray
     square: tuple[int, int] | None = None  # (L, M) for a periodic square lattice with even sides
 
+    @cached_property
+    def nbr32(self) -> np.ndarray:
+        """``nbr`` as int32: half the cache footprint for the Wolff kernel's random accesses."""
+        return self.nbr.astype(np.int32)
+
 
 def _tables(lattice) -> _Tables:
     n = lattice.n_sites

@@ -53,19 +53,22 @@ def format_bytes(n: float) -> str:
 
 
 def available_memory() -> int:
-    """Bytes of memory available to new allocations (psutil, /proc/meminfo or sysconf)."""
-    try:
-        import psutil
+    """Bytes of memory available to new allocations (/proc/meminfo, psutil or sysconf).
 
-        return int(psutil.virtual_memory().available)
-    except (ImportError, OSError, AttributeError):
-        pass
+    /proc/meminfo's MemAvailable is what psutil reports on Linux, without importing psutil
+    (~15-35 ms of every command's start-up)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError):
+        pass
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except (ImportError, OSError, AttributeError):
         pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))

@@ -33,9 +33,13 @@ from deeprg.nn import RBM, TrainConfig, Trainer
 def torch_threads(n: int = 1):
     """Run a block with ``n`` torch intra-op threads and restore the previous number after.
 
-    Small RBMs are fastest on one thread: after numba's parallel sampling kernels have run,
-    torch can report 2 threads, and on a loaded machine every tiny matrix product then waits
-    for the second thread (measured: 0.5 ms -> 29 ms for a 50 x 64 x 64 product)."""
+    Small RBMs are fastest on one thread: a 50 x 64 x 64 product takes about 10 us on one
+    thread and about 60 us on two, which wake for every product. (The milliseconds once seen
+    after numba's parallel kernels had run were OpenMP threads spin-waiting on a busy machine;
+    ``import deeprg`` sets ``OMP_WAIT_POLICY=PASSIVE`` against that, see
+    ``benchmarks/bench_threads.py``.) numba and torch share one OpenMP runtime and every numba
+    launch sets its thread count, so a numba kernel run inside the block puts torch back on
+    numba's count."""
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
