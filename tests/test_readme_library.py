@@ -27,6 +27,7 @@ def test_readme_library_example_trains_at_a_reduced_size(capsys):
         .replace("1024", "64")
         .replace("sample(state, 1000)", "sample(state, 125)")
         .replace("kaufman_thermo(32", "kaufman_thermo(8")
+        .replace("lr=0.003", "lr=0.05")  # lr ~ 3 / n_visible (docs/training.md)
     )
     namespace: dict = {}
     exec(compile(small, "README.md (library, reduced)", "exec"), namespace)

@@ -32,7 +32,7 @@ def _check_outputs(opts: dict) -> None:
 
 
 _DEFAULTS = {  # TrainConfig's defaults, without importing torch at start-up
-    "method": "pcd",
+    "method": "auto",
     "k": 1,
     "epochs": 100,
     "lr": 0.05,
@@ -49,7 +49,11 @@ def _train_options(func):
     d = _DEFAULTS
     options = [
         click.option(
-            "--method", type=click.Choice(["cd", "pcd", "pt", "tap"]), default=d["method"], show_default=True
+            "--method",
+            type=click.Choice(["auto", "cd", "pcd", "pt", "tap"]),
+            default=d["method"],
+            show_default=True,
+            help="auto: pt (parallel tempering) for --visible spin, pcd otherwise.",
         ),
         click.option("--k", "k", type=int, default=d["k"], show_default=True, help="Gibbs steps per update."),
         click.option("--epochs", type=int, default=d["epochs"], show_default=True),
@@ -89,6 +93,13 @@ def _train_options(func):
             help="Stop (restoring the best model) when the log-likelihood fell at N successive checks; 0: off.",
         ),
         click.option("--centering", is_flag=True, help="Centre the units (Montavon & Mueller 2012)."),
+        click.option(
+            "--matmul-precision",
+            type=click.Choice(["full", "bf16"]),
+            default="full",
+            show_default=True,
+            help="bf16: bfloat16 products for CD/PCD of large binary RBMs (2x on AVX512-BF16 CPUs).",
+        ),
         click.option("--visible", type=click.Choice(["binary", "spin"]), default="binary", show_default=True),
         click.option(
             "--valid-fraction",
@@ -134,6 +145,7 @@ def _training_setup(data, opts: dict):
         "n_chains": opts["chains"],
         "schedule": opts["schedule"],
         "centering": opts["centering"],
+        "matmul_precision": opts["matmul_precision"],
         "monitor_every": opts["monitor_every"],
         "patience": opts["patience"],
     }
@@ -214,29 +226,46 @@ def train_rbm_cmd(data, hidden, **opts):
 
     import warnings
 
+    n_batches = -(-len(train_x) // config.batch_size)
     with (
-        _progress(quiet or as_json, "training", "epochs", every=0.0) as report,
+        _progress(quiet or as_json, "training", "updates") as report,
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore", RuntimeWarning)  # the guard's warning is printed below
+        last = [0, ""]  # the last finished epoch and its monitors
+
+        def note(epoch):
+            done = f"; after epoch {last[0]}: {last[1]}" if last[1] else ""
+            return f"epoch {min(epoch, epochs)}/{epochs}{done}"
 
         def progress(epoch, total, record):
             ll = record.get("valid_log_likelihood", record.get("train_log_likelihood"))
             extra = f", LL {ll:.3f}" if ll is not None else ""
             recon = record.get("reconstruction_error", float("nan"))
+            last[:] = epoch, f"recon {recon:.4f}{extra}, monitors {record['monitor_seconds']:.2f} s"
             if report is not None:
-                report(epoch, total, f"recon {recon:.4f}{extra}, monitors {record['monitor_seconds']:.2f} s")
+                report(epoch * n_batches, total * n_batches, note(epoch + 1 if epoch < total else epoch))
             if record.get("stop_reason") and not as_json:
                 click.echo(f"deeprg: warning: training {record['stop_reason']}", err=True)
 
-        history = trainer.fit(train_x, valid_x, checkpoint_dir=checkpoint, progress=progress)
-    save_model(rbm, out, extra={"training": asdict(config), "history": history, "data": meta})
+        def batch_progress(done, total):  # inside epochs: updates done, rate, time left
+            if report is not None:
+                report(done, total, note(done // n_batches + 1))
+
+        history = trainer.fit(
+            train_x,
+            valid_x,
+            checkpoint_dir=checkpoint,
+            progress=progress,
+            batch_progress=None if report is None else batch_progress,
+        )
+    save_model(rbm, out, extra={"training": asdict(trainer.config), "history": history, "data": meta})
     emit(
         {
             "out": str(out),
             "n_visible": rbm.n_visible,
             "n_hidden": hidden,
-            "method": method,
+            "method": trainer.config.method,
             "epochs": epochs,
             "epochs_run": len(history),
             "stop_reason": history[-1].get("stop_reason"),

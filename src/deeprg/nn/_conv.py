@@ -28,6 +28,7 @@ as for a dense RBM.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -218,6 +219,8 @@ def train_conv_rbm(model: ConvRBM, train, config: TrainConfig | None = None) -> 
 
     cfg = config or TrainConfig()
     cfg.validate()
+    if cfg.method == "auto":
+        cfg = replace(cfg, method="pcd")
     if cfg.method not in ("cd", "pcd"):
         raise InputError(f"ConvRBM training supports methods 'cd' and 'pcd', got {cfg.method!r}")
     data = as_training_tensor(train, _Shape(model))

@@ -74,7 +74,7 @@ class EstimatorNotFittedError(_DeepRGNotFitted, _SkNotFitted):
 class RBMEstimator(_Names, _Mixin, _Base):
     """Bernoulli RBM as an sklearn transformer (binary {0,1} or spin {-1,+1} visible units).
 
-    Args (keyword-only): n_components (hidden units), method ('cd', 'pcd', 'pt', 'tap'),
+    Args (keyword-only): n_components (hidden units), method ('auto', 'cd', 'pcd', 'pt', 'tap'),
     learning_rate, n_iter (epochs), batch_size, k, n_chains, momentum, schedule, l1, l2,
     centering, visible ('binary' or 'spin'), dtype ('float32' or 'float64'), device,
     random_state. Defaults are :class:`~deeprg.nn.TrainConfig`'s.
@@ -95,7 +95,7 @@ class RBMEstimator(_Names, _Mixin, _Base):
         self,
         *,
         n_components: int = 16,
-        method: str = "pcd",
+        method: str = "auto",
         learning_rate: float = 0.05,
         n_iter: int = 100,
         batch_size: int = 20,

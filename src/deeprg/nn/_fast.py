@@ -46,10 +46,12 @@ def pcd_epoch(
 ):
     """One epoch of CD-k (persistent=False) or PCD-k (hidden-state chains) updates in place.
 
-    Shapes: data (n, nv) in {0,1}; W (nv, nh); vb (nv,); hb (nh,); momentum buffers bW, bv, bh
+    Shapes: data (N, nv) in {0,1}; perm (n,) int64, the rows of data in update order (a run
+    of whole minibatches: splitting an epoch's permutation at multiples of ``batch`` and
+    calling in turn gives the same result as one call); W (nv, nh); vb (nv,); hb (nh,); momentum buffers bW, bv, bh
     alike; chains (C, nh) hidden states; rng uint64 (4,). Returns the updated first_step flag.
     """
-    n, nv = data.shape
+    n, nv = perm.shape[0], data.shape[1]
     nh = W.shape[1]
     s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
     for start in range(0, n, batch):
