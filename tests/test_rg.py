@@ -193,3 +193,18 @@ def test_frozen_samples_have_no_finite_couplings():
     assert try_fit_couplings(frozen, "nn,nnn") is None
     with pytest.raises(InputError, match="singular"):
         fit_couplings(frozen, "nn,nnn")
+
+
+def test_mcrg_progress_reports_every_stage_and_changes_nothing():
+    from deeprg.rg import mcrg_exponents
+
+    rng = np.random.default_rng(3)
+    configs = np.where(rng.random((80, 16, 16)) < 0.5, 1, -1).astype(np.int8)
+    calls = []
+    with_progress = mcrg_exponents(configs, levels=2, seed=1, progress=lambda d, t: calls.append((d, t)))
+    plain = mcrg_exponents(configs, levels=2, seed=1)
+    assert np.array_equal(with_progress.y_T, plain.y_T, equal_nan=True)
+    assert np.array_equal(with_progress.y_h, plain.y_h, equal_nan=True)
+    done = [d for d, _ in calls]
+    assert {t for _, t in calls} == {7} and done == sorted(done) and done[-1] == 7
+    assert done[:-1] == list(range(7))  # every stage announced once before it runs

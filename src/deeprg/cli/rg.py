@@ -155,5 +155,8 @@ def rg_mcrg(L, K, samples, levels, n_couplings, algo, seed, quiet, as_json):
         gen = generate_samples(
             SquareLattice(L), K, samples, algorithm=algo.lower(), seed=seed, progress=report
         )
-    result = mcrg_exponents(gen.configs, levels=levels, even=EVEN_2D[:n_couplings], odd=ODD_2D, seed=seed)
+    with _progress(quiet or as_json, "MCRG analysis", "stages") as report:
+        result = mcrg_exponents(
+            gen.configs, levels=levels, even=EVEN_2D[:n_couplings], odd=ODD_2D, seed=seed, progress=report
+        )
     emit({"K": K, "algorithm": algo, "thinning": gen.attrs["thinning"], **result.to_dict()}, as_json)

@@ -127,6 +127,7 @@ def mcrg_exponents(
     block_map: BlockMap | None = None,
     n_jackknife: int = 20,
     seed: int = 0,
+    progress=None,
 ) -> MCRGResult:
     """Swendsen MCRG exponents y_T and y_h from equilibrium configurations.
 
@@ -139,6 +140,8 @@ def mcrg_exponents(
         block_map: any map ``f(configs, level) -> coarse configs`` with linear factor b (see
             the module docstring); it is called once per level on the previous level's output.
         n_jackknife: jackknife blocks of consecutive samples.
+        progress: optional ``callback(done, total)`` over the analysis' stages (one per
+            blocking, per level's operator sums and per level's fits).
     """
     s = np.asarray(configs)
     if s.ndim != 3 or s.shape[1] != s.shape[2]:
@@ -148,7 +151,10 @@ def mcrg_exponents(
         raise InputError(f"L={L} cannot be blocked {levels} times by b={b} down to at least 4x4")
     fmap = block_map if block_map is not None else rule_map(rule, b, seed=seed)
     lattices = [s.astype(np.int8)]
+    total = 3 * levels + 1  # blockings, then mcrg_from_levels' 2 levels + 1 stages
     for lev in range(levels):
+        if progress is not None:
+            progress(lev, total)
         coarse = np.asarray(fmap(lattices[-1], lev))
         expected = (s.shape[0], L // b ** (lev + 1), L // b ** (lev + 1))
         if coarse.shape != expected:
@@ -156,7 +162,15 @@ def mcrg_exponents(
                 f"the block map returned shape {coarse.shape} at level {lev}, expected {expected}"
             )
         lattices.append(coarse.astype(np.int8))
-    return mcrg_from_levels(lattices, b=b, even=even, odd=odd, n_jackknife=n_jackknife)
+    after_blocking = None
+    if progress is not None:
+
+        def after_blocking(done, _total):
+            progress(levels + done, total)
+
+    return mcrg_from_levels(
+        lattices, b=b, even=even, odd=odd, n_jackknife=n_jackknife, progress=after_blocking
+    )
 
 
 def mcrg_from_levels(
@@ -166,6 +180,7 @@ def mcrg_from_levels(
     even=EVEN_2D,
     odd=ODD_2D,
     n_jackknife: int = 20,
+    progress=None,
 ) -> MCRGResult:
     """Swendsen MCRG from configurations already blocked level by level.
 
@@ -173,6 +188,8 @@ def mcrg_from_levels(
         lattices: [level 0 (n, L, L), level 1 (n, L/b, L/b), ...] of +-1; sample k of every
             level is the image of sample k of level 0 (the same samples, blocked).
         b: the linear rescaling factor between consecutive levels.
+        progress: optional ``callback(done, total)``, total = 2 levels + 1 stages (operator
+            sums per lattice, fits per level).
     """
     if len(lattices) < 2:
         raise InputError("MCRG needs the original lattice and at least one blocked level")
@@ -195,15 +212,29 @@ def mcrg_from_levels(
     for op in even_ops + odd_ops:
         if op.name in OPERATORS_2D and op.parity not in ("even", "odd"):
             raise InputError(f"operator {op.name} has no parity")
-    totals_even = [np.stack([op.total(x) for op in even_ops], axis=1) for x in lattices]
-    totals_odd = [np.stack([op.total(x) for op in odd_ops], axis=1) for x in lattices]
+    stages = 2 * levels + 1
+    done = 0
+
+    def tick():
+        nonlocal done
+        if progress is not None:
+            progress(done, stages)
+        done += 1
+
+    totals_even, totals_odd = [], []
+    for x in lattices:
+        tick()
+        totals_even.append(np.stack([op.total(x) for op in even_ops], axis=1))
+        totals_odd.append(np.stack([op.total(x) for op in odd_ops], axis=1))
     edges = np.linspace(0, n, n_jackknife + 1).astype(int)
     keep_masks = [np.r_[0 : edges[j], edges[j + 1] : n] for j in range(n_jackknife)]
 
-    def sector(totals, k_max):
+    def sector(totals, k_max, report):
         values = np.zeros((levels, k_max))
         errors = np.zeros((levels, k_max))
         for lev in range(1, levels + 1):
+            if report:
+                tick()
             for m in range(1, k_max + 1):
                 hi, lo = totals[lev][:, :m], totals[lev - 1][:, :m]
                 full = _exponent(_leading_eigenvalue(hi, lo), b)
@@ -214,8 +245,10 @@ def mcrg_from_levels(
                 )
         return values, errors
 
-    yT, yT_err = sector(totals_even, len(even_ops))
-    yh, yh_err = sector(totals_odd, len(odd_ops))
+    yT, yT_err = sector(totals_even, len(even_ops), True)
+    yh, yh_err = sector(totals_odd, len(odd_ops), False)
+    if progress is not None:
+        progress(stages, stages)
     return MCRGResult(
         b,
         L,
