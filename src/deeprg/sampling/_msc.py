@@ -35,7 +35,9 @@ _ZERO = np.uint64(0)
 
 
 def threshold_masks(p: float, n_bits: int = 53) -> np.ndarray:
-    """uint64 (n_bits,): all-ones where bit j of the binary expansion of p (0 <= p < 1) is 1."""
+    """uint64 (n_bits,): all-ones where bit j of the binary expansion of p (0 <= p < 1) is 1.
+
+    The kernels read at least the first five entries: ``n_bits`` >= 5."""
     out = np.zeros(n_bits, dtype=np.uint64)
     x = float(p)
     for j in range(n_bits):
@@ -62,6 +64,19 @@ def _anti_aligned_count(s, n0, n1, n2, n3):
     return b0, b1, b2
 
 
+_N_FIXED = 5  # comparison words drawn on every site update, without a branch
+
+
+@numba.njit(inline="always")
+def _compare_word(j, x, eq1, eq0, p4, p8, flip, undecided):
+    """Bit j of the thresholds against the random word x in every undecided lane: U < p is
+    decided where the bits differ (the lane flips where p has 1 and U has 0)."""
+    pj = (eq1 & p4[j]) | (eq0 & p8[j])
+    flip |= undecided & pj & ~x
+    undecided &= ~(pj ^ x)
+    return flip, undecided
+
+
 @numba.njit(inline="always")
 def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
     """Lanes that flip among those with dE = 0 (``eq2``: probability 1/2), dE = 4K (``eq1``:
@@ -71,22 +86,33 @@ def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
     the threshold's binary expansion, most significant bit first, until every lane is decided
     (or 53 bits: U = p to 53 bits counts as U >= p). The dE = 0 lanes take their coin from the
     first of those words: the lane sets are disjoint, so no lane sees a bit twice and one word
-    per site update is saved."""
+    per site update is saved.
+
+    The first ``_N_FIXED`` = 5 words are always drawn and compared, straight-line code with no
+    branch (a lane already decided ignores the bits it is given, so this changes no
+    probability); the loop after them runs only while some lane is undecided (each lane is
+    with probability 2^-5 after five words, so with 64 lanes about half of the updates need
+    one or two more words). The data-dependent exit of a loop from the first word, whose trip
+    count (about log2(64) + 1.3) the branch predictor cannot know, cost more than drawing a
+    word or two that are not needed."""
     undecided = eq1 | eq0
-    if (eq2 | undecided) == _ZERO:
-        return _ZERO, s0, s1, s2, s3
     x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
     flip = eq2 & x
+    flip, undecided = _compare_word(0, x, eq1, eq0, p4, p8, flip, undecided)
+    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    flip, undecided = _compare_word(1, x, eq1, eq0, p4, p8, flip, undecided)
+    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    flip, undecided = _compare_word(2, x, eq1, eq0, p4, p8, flip, undecided)
+    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    flip, undecided = _compare_word(3, x, eq1, eq0, p4, p8, flip, undecided)
+    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+    flip, undecided = _compare_word(4, x, eq1, eq0, p4, p8, flip, undecided)
     n_bits = p4.shape[0]
-    j = 0
-    while undecided != _ZERO:
-        pj = (eq1 & p4[j]) | (eq0 & p8[j])
-        flip |= undecided & pj & ~x  # U < p decided at this bit
-        undecided &= ~(pj ^ x)
-        j += 1
-        if undecided == _ZERO or j >= n_bits:
-            break
+    j = _N_FIXED
+    while undecided != _ZERO and j < n_bits:
         x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+        flip, undecided = _compare_word(j, x, eq1, eq0, p4, p8, flip, undecided)
+        j += 1
     return flip, s0, s1, s2, s3
 
 
