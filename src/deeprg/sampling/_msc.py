@@ -37,7 +37,7 @@ _ZERO = np.uint64(0)
 def threshold_masks(p: float, n_bits: int = 53) -> np.ndarray:
     """uint64 (n_bits,): all-ones where bit j of the binary expansion of p (0 <= p < 1) is 1.
 
-    The kernels read at least the first five entries: ``n_bits`` >= 5."""
+    The kernels read at least the first seven entries: ``n_bits`` >= 7."""
     out = np.zeros(n_bits, dtype=np.uint64)
     x = float(p)
     for j in range(n_bits):
@@ -64,17 +64,16 @@ def _anti_aligned_count(s, n0, n1, n2, n3):
     return b0, b1, b2
 
 
-_N_FIXED = 5  # comparison words drawn on every site update, without a branch
+_N_FIXED = 7  # comparison words drawn on every site update: a fixed-trip, unrolled loop
 
 
 @numba.njit(inline="always")
 def _compare_word(j, x, eq1, eq0, p4, p8, flip, undecided):
     """Bit j of the thresholds against the random word x in every undecided lane: U < p is
-    decided where the bits differ (the lane flips where p has 1 and U has 0)."""
+    decided where the bits differ (``newly``), and there the lane flips iff p has the 1."""
     pj = (eq1 & p4[j]) | (eq0 & p8[j])
-    flip |= undecided & pj & ~x
-    undecided &= ~(pj ^ x)
-    return flip, undecided
+    newly = undecided & (pj ^ x)
+    return flip | (newly & pj), undecided ^ newly
 
 
 @numba.njit(inline="always")
@@ -88,25 +87,18 @@ def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
     first of those words: the lane sets are disjoint, so no lane sees a bit twice and one word
     per site update is saved.
 
-    The first ``_N_FIXED`` = 5 words are always drawn and compared, straight-line code with no
-    branch (a lane already decided ignores the bits it is given, so this changes no
-    probability); the loop after them runs only while some lane is undecided (each lane is
-    with probability 2^-5 after five words, so with 64 lanes about half of the updates need
-    one or two more words). The data-dependent exit of a loop from the first word, whose trip
-    count (about log2(64) + 1.3) the branch predictor cannot know, cost more than drawing a
-    word or two that are not needed."""
+    The first ``_N_FIXED`` = 7 words are always drawn and compared in straight-line code (a
+    lane already decided ignores the bits it is given, so this changes no probability); the
+    loop after them runs only while some lane is still undecided (at K_c, with about 55 of the
+    64 lanes at dE > 0, the exact early-exit loop drew 7.2 words on average, so the fixed
+    words are rarely wasted). A loop with a data-dependent exit from the first word cost a
+    mispredicted branch on most site updates."""
     undecided = eq1 | eq0
     x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-    flip = eq2 & x
-    flip, undecided = _compare_word(0, x, eq1, eq0, p4, p8, flip, undecided)
-    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-    flip, undecided = _compare_word(1, x, eq1, eq0, p4, p8, flip, undecided)
-    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-    flip, undecided = _compare_word(2, x, eq1, eq0, p4, p8, flip, undecided)
-    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-    flip, undecided = _compare_word(3, x, eq1, eq0, p4, p8, flip, undecided)
-    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-    flip, undecided = _compare_word(4, x, eq1, eq0, p4, p8, flip, undecided)
+    flip, undecided = _compare_word(0, x, eq1, eq0, p4, p8, eq2 & x, undecided)
+    for j in range(1, _N_FIXED):  # constant trip count: unrolled by LLVM, no branch on data
+        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+        flip, undecided = _compare_word(j, x, eq1, eq0, p4, p8, flip, undecided)
     n_bits = p4.shape[0]
     j = _N_FIXED
     while undecided != _ZERO and j < n_bits:
