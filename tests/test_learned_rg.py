@@ -234,6 +234,21 @@ def test_learned_rg_verdicts_reach_every_outcome():
     # an error larger than the tolerance does not resolve the exponent (both were 'supported')
     assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
     assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
+    # a value far outside tolerance + 2 sigma misses however large its error (the quick preset's
+    # RBM seeds: y_T 0.275(101) and y_h 2.439(6) next to an unresolved y_T of -4.6(19))
+    assert exponent_verdict(0.275, 0.101, 1.849, 0.005)[0] == "not supported"
+    assert exponent_verdict(-4.65, 1.89, 2.439, 0.006)[0] == "not supported"
+    assert exponent_verdict(float("nan"), 0.01, 2.2, 0.002)[0] == "not supported"
+    assert exponent_verdict(float("nan"), 0.01, 1.875, 0.002)[0] == "inconclusive"
+
+    from deeprg.experiments.learned_rg import across_seeds
+
+    no, yes, open_ = ("not supported", ""), ("supported", ""), ("inconclusive", "")
+    assert across_seeds([no, no], open_)[0] == "not supported"  # seeds differ, each fails
+    assert across_seeds([yes, no], yes)[0] == "inconclusive"  # training does not reproduce
+    assert across_seeds([yes, yes], yes)[0] == "supported"
+    assert across_seeds([no, open_], no)[0] == "not supported"  # the seed means decide
+    assert across_seeds([no, open_], open_)[0] == "inconclusive"
 
     def si(d, de, sp, spe):
         return {"binder_diff": d, "binder_diff_err": de, "ratio_spread": sp, "ratio_spread_err": spe}
@@ -253,6 +268,9 @@ def test_learned_rg_verdicts_reach_every_outcome():
     # a difference within tolerance + 2 sigma passes only while its error is below the tolerance
     assert scale_invariance_verdict(si(0.04, 0.006, 0.05, 0.01))[0] == "supported"
     assert scale_invariance_verdict(si(0.04, 0.004, 0.05, 0.01))[0] == "not supported"
+    # one criterion clearly failing decides, even when the other is unresolved
+    assert scale_invariance_verdict(si(0.01, 0.05, 0.31, 0.006), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(-0.19, 0.008, 0.2, 0.4), **ctl)[0] == "not supported"
 
     classical = {"majority": [0.358, 0.071, -0.003], "decimation": [0.287, 0.096, -0.03]}
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01] * 3, classical)[0] == "supported"

@@ -139,49 +139,87 @@ PRESETS = {
 def exponent_verdict(
     y_T, y_T_err, y_h, y_h_err, *, tol_T=TOL_Y_T, tol_h=TOL_Y_H, max_err_T=None, max_err_h=None
 ) -> tuple[str, str]:
-    """Does a map give y_T = 1 and y_h = 15/8? Supported when both lie within their tolerance
-    (MCRG's truncation bias) plus 2 sigma; inconclusive when a value is not finite or an error
-    exceeds its ``max_err`` (default: the exponent's tolerance, so that the accepted band is at
+    """Does a map give y_T = 1 and y_h = 15/8?
+
+    An exponent *misses* when it is finite and lies farther than its tolerance (MCRG's
+    truncation bias) + 2 sigma from the exact value: a large error only widens that band, so a
+    value outside it misses whatever its error. It *passes* when it lies inside the band and
+    its error is at most ``max_err`` (default: the tolerance, so that the accepted band is at
     most 3 tolerances wide and a wrong exponent such as Migdal-Kadanoff's y_T = 0.747 cannot
-    pass on a large error); otherwise not supported."""
+    pass on a large error); otherwise (not finite, or inside the band only thanks to a large
+    error) it is unresolved. Not supported when either exponent misses (the claim needs both);
+    supported when both pass; otherwise inconclusive."""
     max_err_T = tol_T if max_err_T is None else max_err_T
     max_err_h = tol_h if max_err_h is None else max_err_h
-    vals = (y_T, y_T_err, y_h, y_h_err)
-    if not all(math.isfinite(v) for v in vals) or y_T_err > max_err_T or y_h_err > max_err_h:
-        return (
-            "inconclusive",
-            f"an exponent is not finite or its error exceeds its resolution (y_T {max_err_T}, y_h {max_err_h}): "
-            "large jackknife errors, or training seeds that disagree",
+    miss, unresolved, ok = [], [], []
+    for name, y, e, exact, tol, max_err in (
+        ("y_T", y_T, y_T_err, 1.0, tol_T, max_err_T),
+        ("y_h", y_h, y_h_err, 15 / 8, tol_h, max_err_h),
+    ):
+        if not (math.isfinite(y) and math.isfinite(e)):
+            unresolved.append(f"{name} is not finite")
+            continue
+        d = abs(y - exact)
+        if d > tol + 2 * e:
+            miss.append(f"{name} misses by {d:.3f} (tolerance {tol} + 2 sigma = {tol + 2 * e:.3f})")
+        elif e > max_err:
+            unresolved.append(
+                f"{name}'s error {e:.3f} exceeds its resolution {max_err} (large jackknife errors, "
+                "or training seeds that disagree)"
+            )
+        else:
+            ok.append(f"|{name} - {exact:g}| = {d:.3f}")
+    if miss:
+        return "not supported", "; ".join(miss + unresolved)
+    if unresolved:
+        return "inconclusive", "; ".join(unresolved)
+    return "supported", " and ".join(ok) + " within tolerance + 2 sigma"
+
+
+def across_seeds(per_seed: list[tuple[str, str]], combined: tuple[str, str]) -> tuple[str, str]:
+    """One verdict for a learned map trained with several seeds.
+
+    Not supported when every seed's own verdict is not supported (each trained map fails,
+    however much they differ from each other: seeds that disagree are no reason to call a
+    claim that fails for all of them open); inconclusive when some seeds are supported and
+    others not (the training does not reproduce its result); otherwise the verdict on the seed
+    means, whose errors include the spread over seeds (``combined``)."""
+    vs = [v for v, _ in per_seed]
+    if vs and all(v == "not supported" for v in vs):
+        return "not supported", "every training seed fails: " + " | ".join(
+            f"seed {i}: {why}" for i, (_, why) in enumerate(per_seed)
         )
-    dT, dh = abs(y_T - 1.0), abs(y_h - 15 / 8)
-    ok_T, ok_h = dT <= tol_T + 2 * y_T_err, dh <= tol_h + 2 * y_h_err
-    if ok_T and ok_h:
-        return "supported", f"|y_T - 1| = {dT:.3f} and |y_h - 15/8| = {dh:.3f} within tolerance + 2 sigma"
-    miss = []
-    if not ok_T:
-        miss.append(f"y_T misses by {dT:.3f} (tolerance {tol_T} + 2 sigma = {tol_T + 2 * y_T_err:.3f})")
-    if not ok_h:
-        miss.append(f"y_h misses by {dh:.3f} (tolerance {tol_h} + 2 sigma = {tol_h + 2 * y_h_err:.3f})")
-    return "not supported", "; ".join(miss)
+    if "supported" in vs and "not supported" in vs:
+        return "inconclusive", "the training seeds disagree: " + ", ".join(
+            f"seed {i} {v}" for i, v in enumerate(vs)
+        )
+    return combined
 
 
 def _scale_invariance_outcome(stats: dict, tol_binder: float, tol_ratio: float) -> tuple[str, str]:
+    """Each criterion misses when it lies beyond its tolerance + 2 sigma (whatever its error),
+    passes when inside with an error at most its tolerance, and is unresolved otherwise:
+    not supported when one misses, supported when both pass, otherwise inconclusive."""
     keys = ("binder_diff", "binder_diff_err", "ratio_spread", "ratio_spread_err")
     vals = [float(stats.get(k, float("nan"))) for k in keys]
-    if not all(math.isfinite(v) for v in vals):
-        return "inconclusive", "a value or its error is not finite"
     d, de, sp, spe = vals
-    if de > tol_binder or spe > tol_ratio:
-        return (
-            "inconclusive",
-            f"errors (Binder {de:.3f}, ratio spread {spe:.3f}) exceed the tolerances ({tol_binder}, {tol_ratio})",
-        )
-    ok_b, ok_r = abs(d) <= tol_binder + 2 * de, sp <= tol_ratio + 2 * spe
     text = (
         f"U_coarse - U_visible = {d:+.4f} +- {de:.4f} (tolerance {tol_binder} + 2 sigma), "
         f"G'(r)/G(br) spread {sp:.3f} +- {spe:.3f} (tolerance {tol_ratio} + 2 sigma)"
     )
-    return ("supported" if ok_b and ok_r else "not supported"), text
+    miss, unresolved = [], []
+    for name, dev, e, tol in (("Binder", abs(d), de, tol_binder), ("ratio spread", sp, spe, tol_ratio)):
+        if not (math.isfinite(dev) and math.isfinite(e)):
+            unresolved.append(f"the {name} value or its error is not finite")
+        elif dev > tol + 2 * e:
+            miss.append(name)
+        elif e > tol:
+            unresolved.append(f"the {name} error {e:.3f} exceeds its tolerance {tol}")
+    if miss:
+        return "not supported", text + f"; {' and '.join(miss)} beyond tolerance + 2 sigma"
+    if unresolved:
+        return "inconclusive", text + "; " + "; ".join(unresolved)
+    return "supported", text
 
 
 def scale_invariance_verdict(
@@ -827,9 +865,24 @@ def run(config: Config, ctx: RunContext) -> Result:
     ] = scale_rows
 
     # --- claims ----------------------------------------------------------------------------
+    seed_exps = {
+        "rsmi": rsmi_runs,
+        "rbm": [s["exponents"] for s in rb],
+        "local-rbm": [s["exponents"] for s in lr],
+    }
     for m in MAPS:
         e = exps[m]
         v, why = exponent_verdict(e["y_T"][0, -1], e["y_T_err"][0, -1], e["y_h"][0, -1], e["y_h_err"][0, -1])
+        if m in seed_exps:
+            v, why = across_seeds(
+                [
+                    exponent_verdict(
+                        sd["y_T"][0][-1], sd["y_T_err"][0][-1], sd["y_h"][0][-1], sd["y_h_err"][0][-1]
+                    )
+                    for sd in seed_exps[m]
+                ],
+                (v, why),
+            )
         res.claims.append(
             Claim(
                 id=f"learned-rg.exponents.{m}",
@@ -883,6 +936,14 @@ def run(config: Config, ctx: RunContext) -> Result:
         v, why = scale_invariance_verdict(
             st, positive=None if m == "majority" else positive, negative=negative
         )
+        if m in seed_runs_of:
+            v, why = across_seeds(
+                [
+                    scale_invariance_verdict(sd["levels"][0]["scale"], positive=positive, negative=negative)
+                    for sd in seed_runs_of[m]
+                ],
+                (v, why),
+            )
         res.claims.append(
             Claim(
                 id=f"learned-rg.scale-invariance.{m}",
