@@ -318,7 +318,11 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
     # a thermometer read beyond its reference curve gives a bound, not a temperature
-    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "inconclusive"
+    # ... but a reading inside its curve far from T_c (energy 3.8) refutes the claim regardless
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "not supported"
+    far_in_range_only_bounded = {"a": {"energy": 2.27, "abs_m": 5.0}}
+    bounded = {"a": {"abs_m": "> 5.00"}}
+    assert flows_to_tc_verdict(far_in_range_only_bounded, tc, out_of_range=bounded)[0] == "inconclusive"
     assert flows_to_tc_verdict(near, tc, out_of_range={"a": {"binder": "< 1.00"}})[0] == "inconclusive"
     assert flows_to_tc_verdict(far, tc, out_of_range={"a": {}})[0] == "not supported"
 
@@ -355,6 +359,12 @@ def test_rbm_flow_thermometers_report_readings_beyond_the_curve_as_bounds():
     rising = [0.1, 0.2, 0.4, 0.6, 0.8]
     assert _invert(T, rising, 0.9) == (5.0, ">")
     assert _invert(T, rising, 0.05) == (1.0, "<")
+    # a Monte Carlo Binder curve that flattens into noise above T_c (measured at L = 8, 200
+    # samples: 0.100, 0.100, 0.086, 0.112 at T = 3.5..5): only its monotone cold part reads
+    binder = [0.667, 0.647, 0.287, 0.100, 0.112]
+    assert _invert(T, binder, 0.09) == (4.0, ">")
+    assert _invert(T, binder, 0.111) == pytest.approx((3.941, ""), abs=1e-3)
+    assert _invert(T, binder, 0.5)[1] == "" and 2.0 < _invert(T, binder, 0.5)[0] < 3.0
     t, bound = _invert(T, abs_m, float("nan"))
     assert np.isnan(t) and bound == ""
 

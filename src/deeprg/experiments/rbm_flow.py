@@ -116,8 +116,10 @@ def flows_to_tc_verdict(
     """Claim "The flow goes to T_c": supported only when every training distribution's end point lies
     within T_c +- tol by every estimator. Inconclusive when the flow has not converged, a value
     is missing, or a thermometer read beyond its reference curve (its reading is then only a
-    bound, and the observable is not that of an equilibrium state in the calibrated range);
-    otherwise not supported, saying where it ends and whether the estimators agree.
+    bound, and the observable is not that of an equilibrium state in the calibrated range)
+    while every reading inside its curve lies within T_c +- tol; otherwise not supported,
+    saying where it ends and whether the estimators agree (a reading inside its curve far from
+    T_c refutes the claim whatever a saturated thermometer says).
 
     Args:
         endpoints: {distribution: {estimator: T}}.
@@ -127,14 +129,18 @@ def flows_to_tc_verdict(
     vals = [t for est in endpoints.values() for t in est.values()]
     if not converged or not vals or not all(math.isfinite(t) for t in vals):
         return "inconclusive", "the flow did not converge or an estimator gave no temperature"
-    beyond = [f"{d} {e} {b}" for d, ests in (out_of_range or {}).items() for e, b in ests.items()]
-    if beyond:
+    oor = out_of_range or {}
+    beyond = [f"{d} {e} {b}" for d, ests in oor.items() for e, b in ests.items()]
+    # readings inside their reference curves; one of them off T_c already refutes the claim,
+    # whatever the thermometers beyond their curves say
+    in_range = [t for d, est in endpoints.items() for e, t in est.items() if e not in oor.get(d, {})]
+    if beyond and all(abs(t - t_c) <= tol for t in in_range):
         return (
             "inconclusive",
             "thermometer(s) read beyond their reference curves, so they give only bounds: "
             + "; ".join(beyond),
         )
-    if all(abs(t - t_c) <= tol for t in vals):
+    if not beyond and all(abs(t - t_c) <= tol for t in vals):
         return "supported", f"every end point within T_c +- {tol} by every estimator"
     parts = []
     for dist, est in endpoints.items():
@@ -142,6 +148,8 @@ def flows_to_tc_verdict(
         spread = max(ts) - min(ts)
         agree = "estimators agree" if spread <= 2 * tol else f"estimators disagree by {spread:.2f}"
         parts.append(f"{dist}: T = {min(ts):.2f}..{max(ts):.2f} ({agree})")
+    if beyond:
+        parts.append("beyond their reference curves (bounds only): " + "; ".join(beyond))
     return "not supported", "; ".join(parts)
 
 
@@ -204,17 +212,25 @@ def _observables(s: np.ndarray) -> dict:
 
 
 def _invert(curve_T, curve_y, y) -> tuple[float, str]:
-    """(T, bound): T where the monotone (in T) reference curve reaches y, and bound ''. When y
-    lies beyond the curve's range, T is the temperature of the curve's end that y lies beyond
+    """(T, bound): T where the reference curve reaches y, and bound ''. Only the curve's monotone
+    run from its coldest point is used. When y lies beyond that run's range, T is the temperature of the curve's end that y lies beyond
     and bound is '>' or '<': the reading only says T > (or <) that temperature."""
     T, Y = np.asarray(curve_T, float), np.asarray(curve_y, float)
+    by_T = np.argsort(T)
+    T, Y = T[by_T], Y[by_T]
+    # Monte Carlo curves flatten into noise (the Binder cumulant near 0 above T_c at small L) and
+    # stop being monotone; a reading there would be read off a non-function. Keep the monotone
+    # run from the coldest point: beyond it the reading is a bound.
+    step = np.sign(Y[1] - Y[0]) * np.diff(Y)
+    n = len(Y) if np.all(step >= 0) else int(np.argmax(step < 0)) + 1
+    T, Y = T[: max(n, 2)], Y[: max(n, 2)]
     order = np.argsort(Y)
     Ys, Ts = Y[order], T[order]
     if not math.isfinite(y):
         return float("nan"), ""
     if y < Ys[0] or y > Ys[-1]:
         t_end = float(Ts[0] if y < Ys[0] else Ts[-1])
-        return t_end, (">" if t_end >= np.median(T) else "<")
+        return t_end, (">" if t_end >= T[-1] else "<")
     return float(np.interp(y, Ys, Ts)), ""
 
 
@@ -278,7 +294,16 @@ def run(config: Config, ctx: RunContext) -> Result:
             "binder": T_b,
             "coupling": float(1.0 / max(k, 1e-3)),
             # readings beyond the reference curve: only bounds ('>' or '<' the value above)
-            "bounds": {e: b for e, b in (("energy", b_e), ("abs_m", b_m), ("binder", b_b)) if b},
+            "bounds": {
+                e: b
+                for e, b in (
+                    ("energy", b_e),
+                    ("abs_m", b_m),
+                    ("binder", b_b),
+                    ("coupling", ">" if k <= 1e-3 else ""),
+                )
+                if b
+            },
             "observables": o,
         }
 
