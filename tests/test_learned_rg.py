@@ -316,6 +316,11 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict(far, tc)[0] == "not supported"
     assert flows_to_tc_verdict({**near, "b": {"energy": 3.0, "abs_m": 3.0}}, tc)[0] == "not supported"
     assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
+    # one flow converged off T_c refutes "every flow goes to T_c"; unconverged ones alone do not
+    both = {**near, "b": far["a"]}
+    assert flows_to_tc_verdict(both, tc, converged={"a": False, "b": True})[0] == "not supported"
+    assert flows_to_tc_verdict(both, tc, converged={"a": True, "b": False})[0] == "inconclusive"
+    assert flows_to_tc_verdict(far, tc, converged={"a": False})[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
     # a thermometer read beyond its reference curve gives a bound, not a temperature
     # ... but a reading inside its curve far from T_c (energy 3.8) refutes the claim regardless

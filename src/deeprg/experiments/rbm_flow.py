@@ -111,7 +111,12 @@ def _parse_distribution(d: str):
 
 # --- pure verdict functions ---------------------------------------------------------------------
 def flows_to_tc_verdict(
-    endpoints: dict, t_c: float, *, tol: float = 0.1, converged: bool = True, out_of_range: dict | None = None
+    endpoints: dict,
+    t_c: float,
+    *,
+    tol: float = 0.1,
+    converged: bool | dict = True,
+    out_of_range: dict | None = None,
 ) -> tuple[str, str]:
     """Claim "The flow goes to T_c": supported only when every training distribution's end point lies
     within T_c +- tol by every estimator. Inconclusive when the flow has not converged, a value
@@ -125,11 +130,28 @@ def flows_to_tc_verdict(
         endpoints: {distribution: {estimator: T}}.
         out_of_range: {distribution: {estimator: bound text such as '> 5'}} for readings beyond
             the reference curve (missing or empty: none).
+        converged: one flag for all, or {distribution: flag}; a converged flow ending off T_c
+            makes the verdict not supported even while others have not converged.
     """
     vals = [t for est in endpoints.values() for t in est.values()]
-    if not converged or not vals or not all(math.isfinite(t) for t in vals):
-        return "inconclusive", "the flow did not converge or an estimator gave no temperature"
+    conv = converged if isinstance(converged, dict) else dict.fromkeys(endpoints, bool(converged))
+    done = [d for d in endpoints if conv.get(d, False)]
     oor = out_of_range or {}
+    # a converged flow whose reading (inside its reference curve) lies off T_c refutes the claim
+    # ("every distribution flows to T_c") whatever the unconverged flows will do
+    off = [
+        f"{d} {e} {t:.2f}"
+        for d in done
+        for e, t in endpoints[d].items()
+        if e not in oor.get(d, {}) and math.isfinite(t) and abs(t - t_c) > tol
+    ]
+    if off and len(done) < len(endpoints):
+        return (
+            "not supported",
+            f"converged flows end off T_c +- {tol}: " + "; ".join(off) + " (other flows had not converged)",
+        )
+    if len(done) < len(endpoints) or not vals or not all(math.isfinite(t) for t in vals):
+        return "inconclusive", "the flow did not converge or an estimator gave no temperature"
     beyond = [f"{d} {e} {b}" for d, ests in oor.items() for e, b in ests.items()]
     # readings inside their reference curves; one of them off T_c already refutes the claim,
     # whatever the thermometers beyond their curves say
@@ -179,7 +201,7 @@ def distribution_dependence_verdict(
         )
     if spread <= tol and error <= tol:
         return "not supported", f"the end points agree within {spread:.2f} (seed error {error:.2f})"
-    return "inconclusive", f"a spread of {spread:.2f} lies between {tol} and {3 * tol}"
+    return "inconclusive", f"a spread of {spread:.2f} lies between {tol:g} and {3 * tol:g}"
 
 
 def max_specific_heat_verdict(
@@ -429,10 +451,13 @@ def run(config: Config, ctx: RunContext) -> Result:
     ] = rows
     res.metric("T_max_specific_heat", t_cmax, note=f"Kaufman, L = {L}")
     res.metric("max_energy_drift_second_half", drift, note="T by energy, between mid-flow and the end")
-    converged = drift <= config.tolerance
 
     v, why = flows_to_tc_verdict(
-        endpoints, T_CRITICAL, tol=config.tolerance, converged=converged, out_of_range=out_of_range
+        endpoints,
+        T_CRITICAL,
+        tol=config.tolerance,
+        converged={k: dr <= config.tolerance for k, dr in drifts.items()},
+        out_of_range=out_of_range,
     )
     res.claims.append(
         Claim(
