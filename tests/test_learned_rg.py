@@ -279,6 +279,13 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert coupling_flow_verdict([0.3] * 3, [0.01] * 3, {"majority": [0.3] * 3})[0] == "inconclusive"
     # one coupling not resolved (error 0.2 > its classical spread 0.027): 'inside' says nothing
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "inconclusive"
+    # two seeds on opposite sides of the range (the L = 32 own-marginal couplings): their mean
+    # with the seed spread as error is unresolved, yet each seed's couplings fail on their own
+    seeds = ([0.430, 0.067, -0.061], [0.004, 0.003, 0.002]), ([0.129, 0.155, 0.048], [0.001, 0.002, 0.003])
+    mean, spread_err = np.mean([k for k, _ in seeds], axis=0), [0.15, 0.044, 0.055]
+    assert coupling_flow_verdict(mean, spread_err, classical)[0] == "inconclusive"
+    per_seed = [coupling_flow_verdict(k, e, classical) for k, e in seeds]
+    assert across_seeds(per_seed, coupling_flow_verdict(mean, spread_err, classical))[0] == "not supported"
     # one coupling clearly outside while another is unresolved: the claim fails
     assert coupling_flow_verdict([0.19, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "not supported"
 
