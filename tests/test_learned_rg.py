@@ -241,7 +241,18 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert exponent_verdict(float("nan"), 0.01, 2.2, 0.002)[0] == "not supported"
     assert exponent_verdict(float("nan"), 0.01, 1.875, 0.002)[0] == "inconclusive"
 
-    from deeprg.experiments.learned_rg import across_seeds
+    from deeprg.experiments.learned_rg import across_seeds, with_reference
+
+    # the majority rule is the positive control of MCRG's tolerances
+    majority_ok, majority_off = (
+        exponent_verdict(0.955, 0.016, 1.879, 0.001),
+        exponent_verdict(0.85, 0.01, 1.88, 0.001),
+    )
+    assert majority_ok[0] == "supported" and majority_off[0] == "not supported"
+    assert with_reference(("supported", ""), majority_ok)[0] == "supported"
+    assert with_reference(("not supported", ""), majority_ok)[0] == "not supported"
+    assert with_reference(("supported", ""), majority_off)[0] == "inconclusive"
+    assert with_reference(("not supported", ""), majority_off)[0] == "inconclusive"
 
     no, yes, open_ = ("not supported", ""), ("supported", ""), ("inconclusive", "")
     assert across_seeds([no, no], open_)[0] == "not supported"  # seeds differ, each fails

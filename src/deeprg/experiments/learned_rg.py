@@ -176,6 +176,20 @@ def exponent_verdict(
     return "supported", " and ".join(ok) + " within tolerance + 2 sigma"
 
 
+def with_reference(verdict: tuple[str, str], reference: tuple[str, str]) -> tuple[str, str]:
+    """A map's exponent verdict stands only when the majority rule on the same samples and
+    operators gives the exponents (the positive control of the tolerances): otherwise MCRG's
+    truncation at this lattice size and operator set, not the map, decides, and the verdict is
+    inconclusive."""
+    if reference[0] != "supported":
+        return (
+            "inconclusive",
+            f"the majority rule (the reference) does not give the exponents here ({reference[0]}: "
+            f"{reference[1]}), so MCRG's truncation, not the map, is measured; the map alone: {verdict[0]}",
+        )
+    return verdict
+
+
 def across_seeds(per_seed: list[tuple[str, str]], combined: tuple[str, str]) -> tuple[str, str]:
     """One verdict for a learned map trained with several seeds.
 
@@ -883,6 +897,10 @@ def run(config: Config, ctx: RunContext) -> Result:
                 ],
                 (v, why),
             )
+        if m == "majority":
+            reference = (v, why)
+        else:
+            v, why = with_reference((v, why), reference)
         res.claims.append(
             Claim(
                 id=f"learned-rg.exponents.{m}",
