@@ -271,6 +271,8 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert scale_invariance_verdict(si(0.001, 0.001, 0.4, 0.01), **ctl)[0] == "not supported"
     assert scale_invariance_verdict(si(0.01, 0.05, 0.01, 0.002), **ctl)[0] == "inconclusive"
     assert scale_invariance_verdict(si(0.01, float("nan"), 0.01, 0.002), **ctl)[0] == "inconclusive"
+    # the non-local control fails on the G ratio only: a pass says the Binder part is uncontrolled
+    assert "also passes the Binder" in scale_invariance_verdict(si(0.002, 0.001, 0.01, 0.002), **ctl)[1]
     # controls that do not discriminate make any answer inconclusive
     good = si(0.002, 0.001, 0.01, 0.002)
     assert scale_invariance_verdict(good, positive=nonlocal_, negative=nonlocal_)[0] == "inconclusive"

@@ -264,7 +264,17 @@ def scale_invariance_verdict(
         v, why = _scale_invariance_outcome(ctrl, tol_binder, tol_ratio)
         if v != want:
             return "inconclusive", f"the {name} control does not come out '{want}' ({v}: {why})"
-    return _scale_invariance_outcome(stats, tol_binder, tol_ratio)
+    v, why = _scale_invariance_outcome(stats, tol_binder, tol_ratio)
+    if negative is not None and v == "supported":
+        d, de = float(negative.get("binder_diff", np.nan)), float(negative.get("binder_diff_err", np.nan))
+        if abs(d) <= tol_binder + 2 * de:
+            # the negative control fails on the G ratio only: a Binder difference inside the
+            # tolerance is then no evidence of its own
+            why += (
+                f"; the random non-local control also passes the Binder criterion ({d:+.4f}), so the "
+                "G'(r)/G(br) criterion alone tells this layer from a non-local map"
+            )
+    return v, why
 
 
 def combine_seeds(per_seed: list[dict], keys=("binder_diff", "ratio_spread")) -> dict:
