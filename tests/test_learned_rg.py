@@ -341,6 +341,12 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict(both, tc, converged={"a": False, "b": True})[0] == "not supported"
     assert flows_to_tc_verdict(both, tc, converged={"a": True, "b": False})[0] == "inconclusive"
     assert flows_to_tc_verdict(far, tc, converged={"a": False})[0] == "inconclusive"
+    # intervals, not point values: a reading 0.15 off T_c is consistent with it on a seed error
+    # of 0.05, refutes it on one of 0.01, and says nothing on one above the tolerance
+    slightly_off = {"a": {"energy": tc + 0.15, "abs_m": tc}}
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.05}})[0] == "supported"
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.01}})[0] == "not supported"
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.2}})[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
     # a thermometer read beyond its reference curve gives a bound, not a temperature
     # ... but a reading inside its curve far from T_c (energy 3.8) refutes the claim regardless
