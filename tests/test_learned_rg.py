@@ -347,6 +347,7 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.05}})[0] == "supported"
     assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.01}})[0] == "not supported"
     assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.2}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(near, tc, errors={"a": {"energy": float("nan")}})[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
     # a thermometer read beyond its reference curve gives a bound, not a temperature
     # ... but a reading inside its curve far from T_c (energy 3.8) refutes the claim regardless

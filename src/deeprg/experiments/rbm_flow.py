@@ -176,7 +176,9 @@ def flows_to_tc_verdict(
             "thermometer(s) read beyond their reference curves, so they give only bounds: "
             + "; ".join(beyond),
         )
-    loose = [f"{d} {e} +- {err(d, e):.2f}" for d, est in endpoints.items() for e in est if err(d, e) > tol]
+    loose = [
+        f"{d} {e} +- {err(d, e):.2f}" for d, est in endpoints.items() for e in est if not err(d, e) <= tol
+    ]
     if loose:
         return "inconclusive", f"within T_c +- {tol} + 2 sigma only on errors above {tol}: " + "; ".join(
             loose
