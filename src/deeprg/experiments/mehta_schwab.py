@@ -230,17 +230,23 @@ def verdict_needs_l1(ell_by_l1: dict) -> tuple[str, str]:
     return "inconclusive", "l1 = 0 is neither clearly local nor clearly not"
 
 
-def verdict_needs_correlations(ell_main, ell_shuffled, ell_graph_lattice) -> tuple[str, str]:
-    """``mehta-schwab.needs-correlations`` ("on data without lattice correlations, neither architecture nor
-    regulariser makes fields local in lattice distance"): supported if the main fields are
-    local while column-shuffled data and the random-graph Ising model (in lattice distance)
-    give fields that are clearly not local; not supported if either control is local as well;
-    inconclusive otherwise (main not local: nothing to explain, or ambiguous controls).
+def verdict_needs_correlations(
+    ell_main, ell_shuffled, ell_graph_lattice, ell_graph_graph=None
+) -> tuple[str, str]:
+    """``mehta-schwab.needs-correlations`` ("the geometry of local fields comes from the data's
+    correlations"): supported if the main fields are local, the two negative controls
+    (column-shuffled data, and the random-graph Ising model judged in lattice distance) give
+    fields that are clearly not local, and the positive control (the random-graph fields judged
+    in graph distance) lies above its null (seed interval of ell above 0); not supported if a
+    negative control is local as well; inconclusive otherwise: main not local (nothing to
+    explain), ambiguous negative controls, or a positive control that is missing or not above
+    its null (the method then could not have seen locality that follows the correlations).
 
-    Training is equivariant under relabelling the visible sites and neither control carries
-    lattice information, so both are expected at ell ~ 0 by symmetry: they can say no to a
-    biased index or trainer, not to the reading that correlations localise the fields. That
-    reading needs a positive control, e.g. the random-graph fields judged in graph distance."""
+    Training is equivariant under relabelling the visible sites and neither negative control
+    carries lattice information, so both are expected at ell ~ 0 by symmetry: they can say no to
+    a biased index or trainer. The positive control can say yes or no: on the random graph the
+    correlations follow the graph, so fields that follow correlations are local in graph
+    distance."""
     controls = {"column-shuffled": ell_shuffled, "random graph (lattice distance)": ell_graph_lattice}
     controls = {k: v for k, v in controls.items() if v is not None and len(v)}
     if not controls:
@@ -250,9 +256,22 @@ def verdict_needs_correlations(ell_main, ell_shuffled, ell_graph_lattice) -> tup
         return "not supported", f"the {' and '.join(local_controls)} control gives local fields too"
     if not is_local(ell_main):
         return "inconclusive", "the main fields are not local: nothing for the controls to explain"
-    if all(is_clearly_not_local(v) for v in controls.values()):
-        return "supported", "local on Ising data; not local on data without lattice correlations"
-    return "inconclusive", "a control is neither clearly local nor clearly not"
+    if not all(is_clearly_not_local(v) for v in controls.values()):
+        return "inconclusive", "a control is neither clearly local nor clearly not"
+    if ell_graph_graph is None or len(ell_graph_graph) < 2:
+        return "inconclusive", "no positive control (random-graph fields in graph distance) with an error bar"
+    pos = _ci(ell_graph_graph)
+    if not pos["low"] > 0.0:
+        return (
+            "inconclusive",
+            f"the positive control (random-graph fields in graph distance) is not above its null: ell = "
+            f"{pos['mean']:.3f} [{pos['low']:.3f}, {pos['high']:.3f}]",
+        )
+    return (
+        "supported",
+        "local on Ising data; not local on data without lattice correlations; random-graph fields local in "
+        f"graph distance (ell = {pos['mean']:.3f} [{pos['low']:.3f}, {pos['high']:.3f}], above its null)",
+    )
 
 
 def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
@@ -690,14 +709,14 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     ell_shuf = _vals(shuf, 1, "product", "mean_ell") if shuf else None
     ell_graph = _vals(graph, 1, "product", "mean_ell") if graph else None
     ell_graph_g = _vals(graph, 1, "product", "mean_ell_graph") if graph else None
-    v, why = verdict_needs_correlations(ell_main, ell_shuf, ell_graph)
+    v, why = verdict_needs_correlations(ell_main, ell_shuf, ell_graph, ell_graph_g)
     res.claims.append(
         Claim(
             id="mehta-schwab.needs-correlations",
             claim="The geometry of the local fields comes from the data's lattice correlations: on data without them, neither the architecture nor the L1 regulariser makes fields local in lattice distance (the regulariser may still sharpen fields the data make local: see mehta-schwab.needs-l1).",
             source="Mehta & Schwab 2014 (RG reading); Koch-Janusz & Ringel 2018, Nature Physics 14:578 (relevant degrees of freedom follow correlations)",
             measurement=f"l1 = {l1m:g}: Ising {_fmt_ci(ell_main)}; column-shuffled {_fmt_ci(ell_shuf) if ell_shuf else 'not run'}; random 4-regular graph in lattice distance {_fmt_ci(ell_graph) if ell_graph else 'not run'}, in graph distance {_fmt_ci(ell_graph_g) if ell_graph_g else 'not run'}",
-            comparison="column-shuffled data (correlations destroyed, marginals kept) and an Ising model on a random regular graph at the same K/K_c (correlations without lattice geometry), both judged in lattice distance. Training is equivariant under relabelling the sites, so on either control ell ~ 0 is expected unless the index itself rewards sparsity or the trainer carries a lattice bias: the controls test that, and cannot show that the data's correlations are what localises fields. The random-graph fields in graph distance (a positive control: local if fields follow the correlations whatever the geometry) are reported, not judged",
+            comparison="column-shuffled data (correlations destroyed, marginals kept) and an Ising model on a random regular graph at the same K/K_c (correlations without lattice geometry), both judged in lattice distance. Training is equivariant under relabelling the sites, so on either control ell ~ 0 is expected unless the index itself rewards sparsity or the trainer carries a lattice bias: the negative controls test that, and cannot by themselves show that the data's correlations are what localises fields. The random-graph fields in graph distance are the positive control: fields that follow the correlations whatever the geometry are local in graph distance, so 'supported' needs their seed interval above the null 0",
             verdict=v,
             reason=why,
         )
