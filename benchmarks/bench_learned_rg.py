@@ -8,7 +8,8 @@ with jackknife errors, and the seconds each map took to build (training included
 ``--rsmi-seeds`` / ``--rbm-seeds`` > 1 the learned maps are trained once per seed and the
 spread over seeds is printed. A scale-invariance table (Binder cumulant of each level-1 coarse
 layer minus the visible layer's, paired jackknife error; G'(r)/G(2r) spread) follows, with a
-random non-local map and majority off K_c as controls that must fail.
+random non-local map as the control that must fail, and the majority rule off K_c for
+comparison only (not a control: a good map rescales off K_c too, so it passes there as well).
 
 Every built map is cached under ``--cache`` (one .npz per map and seed, written atomically), so
 an interrupted run resumes where it stopped and ``--analyse-only`` reprints from the cache.
@@ -256,7 +257,7 @@ def main():
     )
     off_visible = off.configs
     controls = {
-        f"control: majority at K = {args.control_K:.2f}": (
+        f"majority at K = {args.control_K:.2f} (not a control)": (
             block_configs(off_visible, 2, "majority", seed=args.seed),
             off_visible,
         )

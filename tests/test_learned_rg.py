@@ -234,6 +234,32 @@ def test_learned_rg_verdicts_reach_every_outcome():
     # an error larger than the tolerance does not resolve the exponent (both were 'supported')
     assert exponent_verdict(0.85, 0.09, 1.875, 0.002)[0] == "inconclusive"
     assert exponent_verdict(1.0, 0.01, 1.80, 0.05)[0] == "inconclusive"
+    # a value far outside tolerance + 2 sigma misses however large its error (the quick preset's
+    # RBM seeds: y_T 0.275(101) and y_h 2.439(6) next to an unresolved y_T of -4.6(19))
+    assert exponent_verdict(0.275, 0.101, 1.849, 0.005)[0] == "not supported"
+    assert exponent_verdict(-4.65, 1.89, 2.439, 0.006)[0] == "not supported"
+    assert exponent_verdict(float("nan"), 0.01, 2.2, 0.002)[0] == "not supported"
+    assert exponent_verdict(float("nan"), 0.01, 1.875, 0.002)[0] == "inconclusive"
+
+    from deeprg.experiments.learned_rg import across_seeds, with_reference
+
+    # the majority rule is the positive control of MCRG's tolerances
+    majority_ok, majority_off = (
+        exponent_verdict(0.955, 0.016, 1.879, 0.001),
+        exponent_verdict(0.85, 0.01, 1.88, 0.001),
+    )
+    assert majority_ok[0] == "supported" and majority_off[0] == "not supported"
+    assert with_reference(("supported", ""), majority_ok)[0] == "supported"
+    assert with_reference(("not supported", ""), majority_ok)[0] == "not supported"
+    assert with_reference(("supported", ""), majority_off)[0] == "inconclusive"
+    assert with_reference(("not supported", ""), majority_off)[0] == "inconclusive"
+
+    no, yes, open_ = ("not supported", ""), ("supported", ""), ("inconclusive", "")
+    assert across_seeds([no, no], open_)[0] == "not supported"  # seeds differ, each fails
+    assert across_seeds([yes, no], yes)[0] == "inconclusive"  # training does not reproduce
+    assert across_seeds([yes, yes], yes)[0] == "supported"
+    assert across_seeds([no, open_], no)[0] == "not supported"  # the seed means decide
+    assert across_seeds([no, open_], open_)[0] == "inconclusive"
 
     def si(d, de, sp, spe):
         return {"binder_diff": d, "binder_diff_err": de, "ratio_spread": sp, "ratio_spread_err": spe}
@@ -245,6 +271,8 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert scale_invariance_verdict(si(0.001, 0.001, 0.4, 0.01), **ctl)[0] == "not supported"
     assert scale_invariance_verdict(si(0.01, 0.05, 0.01, 0.002), **ctl)[0] == "inconclusive"
     assert scale_invariance_verdict(si(0.01, float("nan"), 0.01, 0.002), **ctl)[0] == "inconclusive"
+    # the non-local control fails on the G ratio only: a pass says the Binder part is uncontrolled
+    assert "also passes the Binder" in scale_invariance_verdict(si(0.002, 0.001, 0.01, 0.002), **ctl)[1]
     # controls that do not discriminate make any answer inconclusive
     good = si(0.002, 0.001, 0.01, 0.002)
     assert scale_invariance_verdict(good, positive=nonlocal_, negative=nonlocal_)[0] == "inconclusive"
@@ -253,6 +281,9 @@ def test_learned_rg_verdicts_reach_every_outcome():
     # a difference within tolerance + 2 sigma passes only while its error is below the tolerance
     assert scale_invariance_verdict(si(0.04, 0.006, 0.05, 0.01))[0] == "supported"
     assert scale_invariance_verdict(si(0.04, 0.004, 0.05, 0.01))[0] == "not supported"
+    # one criterion clearly failing decides, even when the other is unresolved
+    assert scale_invariance_verdict(si(0.01, 0.05, 0.31, 0.006), **ctl)[0] == "not supported"
+    assert scale_invariance_verdict(si(-0.19, 0.008, 0.2, 0.4), **ctl)[0] == "not supported"
 
     classical = {"majority": [0.358, 0.071, -0.003], "decimation": [0.287, 0.096, -0.03]}
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01] * 3, classical)[0] == "supported"
@@ -261,6 +292,13 @@ def test_learned_rg_verdicts_reach_every_outcome():
     assert coupling_flow_verdict([0.3] * 3, [0.01] * 3, {"majority": [0.3] * 3})[0] == "inconclusive"
     # one coupling not resolved (error 0.2 > its classical spread 0.027): 'inside' says nothing
     assert coupling_flow_verdict([0.30, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "inconclusive"
+    # two seeds on opposite sides of the range (the L = 32 own-marginal couplings): their mean
+    # with the seed spread as error is unresolved, yet each seed's couplings fail on their own
+    seeds = ([0.430, 0.067, -0.061], [0.004, 0.003, 0.002]), ([0.129, 0.155, 0.048], [0.001, 0.002, 0.003])
+    mean, spread_err = np.mean([k for k, _ in seeds], axis=0), [0.15, 0.044, 0.055]
+    assert coupling_flow_verdict(mean, spread_err, classical)[0] == "inconclusive"
+    per_seed = [coupling_flow_verdict(k, e, classical) for k, e in seeds]
+    assert across_seeds(per_seed, coupling_flow_verdict(mean, spread_err, classical))[0] == "not supported"
     # one coupling clearly outside while another is unresolved: the claim fails
     assert coupling_flow_verdict([0.19, 0.08, -0.01], [0.01, 0.01, 0.2], classical)[0] == "not supported"
 
@@ -298,9 +336,25 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert flows_to_tc_verdict(far, tc)[0] == "not supported"
     assert flows_to_tc_verdict({**near, "b": {"energy": 3.0, "abs_m": 3.0}}, tc)[0] == "not supported"
     assert flows_to_tc_verdict(near, tc, converged=False)[0] == "inconclusive"
+    # one flow converged off T_c refutes "every flow goes to T_c"; unconverged ones alone do not
+    both = {**near, "b": far["a"]}
+    assert flows_to_tc_verdict(both, tc, converged={"a": False, "b": True})[0] == "not supported"
+    assert flows_to_tc_verdict(both, tc, converged={"a": True, "b": False})[0] == "inconclusive"
+    assert flows_to_tc_verdict(far, tc, converged={"a": False})[0] == "inconclusive"
+    # intervals, not point values: a reading 0.15 off T_c is consistent with it on a seed error
+    # of 0.05, refutes it on one of 0.01, and says nothing on one above the tolerance
+    slightly_off = {"a": {"energy": tc + 0.15, "abs_m": tc}}
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.05}})[0] == "supported"
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.01}})[0] == "not supported"
+    assert flows_to_tc_verdict(slightly_off, tc, errors={"a": {"energy": 0.2}})[0] == "inconclusive"
+    assert flows_to_tc_verdict(near, tc, errors={"a": {"energy": float("nan")}})[0] == "inconclusive"
     assert flows_to_tc_verdict({"a": {"energy": float("nan")}}, tc)[0] == "inconclusive"
     # a thermometer read beyond its reference curve gives a bound, not a temperature
-    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "inconclusive"
+    # ... but a reading inside its curve far from T_c (energy 3.8) refutes the claim regardless
+    assert flows_to_tc_verdict(far, tc, out_of_range={"a": {"abs_m": "> 5.00"}})[0] == "not supported"
+    far_in_range_only_bounded = {"a": {"energy": 2.27, "abs_m": 5.0}}
+    bounded = {"a": {"abs_m": "> 5.00"}}
+    assert flows_to_tc_verdict(far_in_range_only_bounded, tc, out_of_range=bounded)[0] == "inconclusive"
     assert flows_to_tc_verdict(near, tc, out_of_range={"a": {"binder": "< 1.00"}})[0] == "inconclusive"
     assert flows_to_tc_verdict(far, tc, out_of_range={"a": {}})[0] == "not supported"
 
@@ -337,6 +391,12 @@ def test_rbm_flow_thermometers_report_readings_beyond_the_curve_as_bounds():
     rising = [0.1, 0.2, 0.4, 0.6, 0.8]
     assert _invert(T, rising, 0.9) == (5.0, ">")
     assert _invert(T, rising, 0.05) == (1.0, "<")
+    # a Monte Carlo Binder curve that flattens into noise above T_c (measured at L = 8, 200
+    # samples: 0.100, 0.100, 0.086, 0.112 at T = 3.5..5): only its monotone cold part reads
+    binder = [0.667, 0.647, 0.287, 0.100, 0.112]
+    assert _invert(T, binder, 0.09) == (4.0, ">")
+    assert _invert(T, binder, 0.111) == pytest.approx((3.941, ""), abs=1e-3)
+    assert _invert(T, binder, 0.5)[1] == "" and 2.0 < _invert(T, binder, 0.5)[0] < 3.0
     t, bound = _invert(T, abs_m, float("nan"))
     assert np.isnan(t) and bound == ""
 

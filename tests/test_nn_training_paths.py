@@ -14,12 +14,13 @@ def _data(n=300, nv=40, seed=0):
     return x.astype(np.float32)
 
 
-def _fit(config, *, buffered, fast=False, dtype=torch.float64, data=None, **fit_kwargs):
+def _fit(config, *, buffered, fast=False, dtype=torch.float64, data=None, torch_stream=False, **fit_kwargs):
     rbm = RBM(40, 12, seed=0, dtype=dtype)
     trainer = Trainer(rbm, config)
     trainer._fast_path_applies = lambda: fast
     if not buffered:
         trainer._buffered_path_applies = lambda: False
+    trainer._buffered_torch_stream = torch_stream
     history = trainer.fit(_data() if data is None else data, **fit_kwargs)
     return rbm, trainer, history
 
@@ -37,11 +38,39 @@ def test_buffered_loop_matches_the_general_sampling_loop(extra):
     """Same updates, same random stream: the preallocated loop with one fused gradient
     product gives the general loop's parameters and persistent chains to rounding."""
     cfg = TrainConfig(epochs=2, monitor_exact=False, **{"batch_size": 25, **extra})
-    a, ta, _ = _fit(cfg, buffered=True)
+    a, ta, _ = _fit(cfg, buffered=True, torch_stream=True)
     b, tb, _ = _fit(cfg, buffered=False)
     for name in ("W", "vbias", "hbias"):
         assert torch.allclose(getattr(a, name), getattr(b, name), atol=1e-12, rtol=0), name
     assert torch.equal(ta.chains, tb.chains)
+
+
+def test_compiled_bernoulli_stream_is_exact_and_reproducible():
+    """The buffered loop's own Bernoulli draws: frequencies match p (binomial z-test), in-place
+    use equals out-of-place use, and the same state gives the same draws."""
+    from deeprg.nn._fast import bernoulli_fill
+    from deeprg.sampling._rng import seed_streams
+
+    p = np.tile(np.array([0.0, 0.1, 0.5, 0.9, 1.0], dtype=np.float32), (40000, 1))
+    out = np.empty_like(p)
+    rng = seed_streams(7, 1)[0].copy()
+    bernoulli_fill(p, out, rng)
+    freq = out.mean(0)
+    z = (freq - p[0]) / np.sqrt(np.maximum(p[0] * (1 - p[0]), 1e-12) / len(p))
+    assert freq[0] == 0.0 and freq[-1] == 1.0 and np.all(np.abs(z[1:-1]) < 4)
+    inplace, rng2 = p.copy(), seed_streams(7, 1)[0].copy()
+    bernoulli_fill(inplace, inplace, rng2)
+    assert np.array_equal(inplace, out) and np.array_equal(rng, rng2)
+
+
+def test_buffered_loop_with_its_own_stream_is_reproducible_and_learns():
+    cfg = TrainConfig(epochs=3, monitor_exact=False, batch_size=25, method="pcd")
+    a, _, _ = _fit(cfg, buffered=True)
+    b, _, _ = _fit(cfg, buffered=True)
+    assert torch.equal(a.W, b.W)
+    c, _, _ = _fit(cfg, buffered=False)
+    data = _data()
+    assert abs(_test_ll(a, data) - _test_ll(c, data)) < 0.5  # same model up to sampling noise
 
 
 def _test_ll(rbm, data):

@@ -175,8 +175,11 @@ def test_verdicts_reach_every_outcome_from_hand_made_fields():
     assert ms.verdict_needs_l1({0.0: rand, 3e-3: smooth})[0] == "inconclusive"
     # needs_correlations
     assert ms.verdict_needs_correlations(local, rand, smooth, local)[0] == "supported"
-    assert ms.verdict_needs_correlations(local, local, rand)[0] == "not supported"
-    assert ms.verdict_needs_correlations(rand, rand, rand)[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, local, rand, local)[0] == "not supported"
+    assert ms.verdict_needs_correlations(rand, rand, rand, local)[0] == "inconclusive"
+    # the positive control must be able to say no: random-graph fields not local in graph distance
+    assert ms.verdict_needs_correlations(local, rand, smooth, rand)[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, rand, smooth, None)[0] == "inconclusive"
     # growth with depth: radii of hand-made layer-2 fields (wider blobs) and re-wired sums
     r = lambda fields: float(np.nanmean(effective_radius(fields, (L, L))[0]))  # noqa: E731
     r1 = [r(_blob_fields(16, 1.0, s)) for s in range(3)]

@@ -160,6 +160,8 @@ def trainer_state(trainer) -> tuple[dict[str, torch.Tensor], dict]:
             tensors[f"fast.{k}"] = torch.from_numpy(np.asarray(f[k]).copy())
         tensors["fast.rng"] = torch.from_numpy(f["rng"].view(np.int64).copy())
         meta["fast_first"] = bool(f["first"])
+    if getattr(trainer, "_buffered_rng", None) is not None:  # the buffered loop's Bernoulli stream
+        tensors["buffered.rng"] = torch.from_numpy(trainer._buffered_rng.view(np.int64).copy())
     return tensors, meta
 
 
@@ -183,6 +185,8 @@ def restore_trainer(trainer, tensors: dict[str, torch.Tensor], meta: dict) -> No
         f["rng"] = tensors["fast.rng"].cpu().numpy().view(np.uint64).copy()
         f["first"] = bool(meta["fast_first"])
         trainer._fast = f
+    if "buffered.rng" in tensors:
+        trainer._buffered_rng = tensors["buffered.rng"].cpu().numpy().view(np.uint64).copy()
     trainer.state.epoch = int(meta["epoch"])
     trainer.state.history = list(meta["history"])
     trainer.state.swap_acceptance = list(meta.get("swap_acceptance", []))

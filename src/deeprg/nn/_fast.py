@@ -126,3 +126,19 @@ def pcd_epoch(
         first_step = False
     rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
     return first_step
+
+
+@numba.njit(cache=True)
+def bernoulli_fill(p, out, rng):
+    """out[i, j] = 1 if u_ij < p[i, j] else 0, u_ij uniform in [0, 1) from the xoshiro256+
+    stream ``rng`` (uint64 (4,), advanced in place), in row-major order.
+
+    Shapes: p, out (r, c), float32 or float64, C-contiguous; ``out`` may be ``p`` (each entry
+    is read before it is written). One 53-bit uniform per entry, as ``unit_sample`` draws them.
+    """
+    s0, s1, s2, s3 = rng[0], rng[1], rng[2], rng[3]
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            x, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+            out[i, j] = 1.0 if to_unit(x) < p[i, j] else 0.0
+    rng[0], rng[1], rng[2], rng[3] = s0, s1, s2, s3
