@@ -11,6 +11,7 @@ from deeprg.nn import RBM
 from deeprg.vrg import (
     bootstrap_difference,
     bootstrap_mean,
+    core_radius,
     covariance_fields,
     cross_entropy_per_unit,
     effective_radius,
@@ -169,7 +170,7 @@ def test_verdicts_reach_every_outcome_from_hand_made_fields():
     assert ms.verdict_locality([0.0, 0.2, 0.6], rand)[0] == "inconclusive"  # straddles 0.3
     assert ms.verdict_locality([-0.2, 0.5, 0.8], rand)[0] == "inconclusive"  # interval includes 0
     # needs_l1
-    assert ms.verdict_needs_l1({0.0: rand, 3e-3: local})[0] == "supported"
+    assert ms.verdict_needs_l1({0.0: rand, 3e-3: local}, rand[::-1])[0] == "supported"
     assert ms.verdict_needs_l1({0.0: local, 3e-3: local})[0] == "not supported"
     assert ms.verdict_needs_l1({0.0: rand, 3e-3: smooth})[0] == "inconclusive"
     # needs_correlations
@@ -393,3 +394,93 @@ def test_local_needs_the_whole_interval_above_the_threshold():
     assert not ms.is_local(straddle) and not ms.is_clearly_not_local(straddle)
     assert ms.verdict_locality(straddle, [0.0, 0.01, -0.01])[0] == "inconclusive"
     assert ms.is_local([0.6, 0.62, 0.64])
+
+
+def _disk(r, centre=(5, 7), n=16):
+    rr, cc = np.indices((n, n))
+    dr = np.minimum(np.abs(rr - centre[0]), n - np.abs(rr - centre[0]))
+    dc = np.minimum(np.abs(cc - centre[1]), n - np.abs(cc - centre[1]))
+    return dr**2 + dc**2, (dr**2 + dc**2 <= r * r).astype(float)
+
+
+def test_core_radius_reports_the_blob_radius_despite_far_noise():
+    """R_core = sqrt(2) rho_50 measures the compact part: a uniform disk of radius r plus weak
+    weight far away reports ~r, while R_eff is inflated by the far weight."""
+    n = 16
+    rng = np.random.default_rng(0)
+    for r in (2, 3, 4):
+        d2, blob = _disk(r, n=n)
+        noisy = blob.copy()
+        far = d2 > (r + 3) ** 2
+        noisy[far] += 0.12 * rng.normal(size=far.sum())
+        share_far = (noisy[far] ** 2).sum() / (noisy**2).sum()
+        assert 0.02 < share_far < 0.25  # far weight is real but well below half of w^2
+        f = np.stack([blob.ravel(), noisy.ravel()], 1)
+        rc = core_radius(f, (n, n))
+        assert rc[0] == pytest.approx(r, rel=0.2) and rc[1] == pytest.approx(r, rel=0.2)
+        reff = effective_radius(f, (n, n))[0]
+        assert reff[1] > 1.05 * reff[0]  # R_eff mixes the far weight into the size
+        assert rc[1] / rc[0] - 1 < 0.5 * (reff[1] / reff[0] - 1)  # R_core far less
+    one = np.zeros((n * n, 1))
+    one[3] = 1.0
+    assert core_radius(one, (n, n))[0] == 0.0
+    assert np.isnan(core_radius(np.zeros((n * n, 1)), (n, n))[0])
+    # a flat field's core is large (half the torus), and wraps around the boundary correctly
+    assert core_radius(np.ones((n * n, 1)), (n, n))[0] > 5.0
+    _, wrapped = _disk(3, centre=(0, 0), n=n)
+    assert core_radius(wrapped.reshape(-1, 1), (n, n))[0] == pytest.approx(
+        core_radius(_disk(3, n=n)[1].reshape(-1, 1), (n, n))[0]
+    )
+
+
+def test_one_site_field_is_fully_local():
+    """A delta field has R_eff = 0 and a shuffled null that is again a delta (R_null = 0):
+    the index is 1, not 0/0 or 0; two adjacent sites stay close to 1; the graph index too."""
+    n = 12
+    f = np.zeros((n * n, 3))
+    f[40, 0] = 1.0
+    f[[40, 41], 1] = [1.0, 0.7]
+    f[:, 2] = np.random.default_rng(0).normal(size=n * n) / n  # a live random unit, norm ~1
+    m = layer_locality_metrics(f, (n, n), n_null=4)
+    assert m["n_live"] == 3
+    assert m["r_null"][0] < 1e-6  # the shuffled null of a delta is a delta
+    assert m["ell"][0] == 1.0
+    assert m["ell"][1] > 0.7 and abs(m["ell"][2]) < 0.1
+    np.testing.assert_allclose(ms_locality_index([0.0, 1.0, 2.0], [0.0, 4.0, 2.0]), [1.0, 0.75, 0.0])
+    nbr = random_regular_graph(30, 4, seed=1)
+    g = np.zeros((30, 1))
+    g[4] = 1.0
+    assert layer_locality_metrics(g, None, distances=graph_distances(nbr), n_null=3)["ell_graph"] == [1.0]
+
+
+def ms_locality_index(r, rn):
+    from deeprg.vrg import locality_index
+
+    return locality_index(r, rn)
+
+
+def test_needs_l1_is_inconclusive_while_ell_at_zero_l1_still_rises():
+    not_local, local = [0.10, 0.12, 0.11], [0.6, 0.62, 0.64]
+    flat = [0.11, 0.11, 0.12]  # earlier epoch: the same within noise
+    rising = [0.05, 0.08, 0.06]  # earlier epoch: clearly lower
+    assert ms.verdict_needs_l1({0.0: not_local, 3e-3: local}, flat)[0] == "supported"
+    v, why = ms.verdict_needs_l1({0.0: not_local, 3e-3: local}, rising)
+    assert v == "inconclusive" and "not converged" in why
+    assert ms.verdict_needs_l1({0.0: not_local, 3e-3: local}, None)[0] == "inconclusive"  # no check
+    assert ms.verdict_needs_l1({0.0: local, 3e-3: local}, rising)[0] == "not supported"
+    assert ms.still_rising(not_local, rising)["low"] > 0
+    assert ms.still_rising(not_local, flat[:2]) is None
+    assert ms.earlier_epoch(ms.Config(epochs=20)) == 10 and ms.earlier_epoch(ms.Config(epochs=1)) is None
+
+
+def test_needs_correlations_needs_a_positive_control_that_says_yes():
+    """The random-graph fields in graph distance must be local, else nothing shows that the
+    method could see locality that follows the correlations."""
+    local, rand = [0.6, 0.62, 0.64], [0.0, 0.01, -0.01]
+    graph_weak = [0.25, 0.28, 0.31]  # local-ish but the interval reaches below 0.3
+    assert ms.verdict_needs_correlations(local, rand, rand, local)[0] == "supported"
+    v, why = ms.verdict_needs_correlations(local, rand, rand, graph_weak)
+    assert v == "inconclusive" and "positive control" in why
+    assert ms.verdict_needs_correlations(local, rand, rand, rand)[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, rand, rand, None)[0] == "inconclusive"
+    assert ms.verdict_needs_correlations(local, rand, local, local)[0] == "not supported"

@@ -9,7 +9,11 @@ L1 regulariser. This experiment measures it with controls that can say yes and n
 
 - locality per hidden unit: effective radius R_eff, participation ratio PR/N, best b x b
   window share, each against the same field shuffled across sites (the locality index
-  ell = 1 - R_eff / R_null is 0 for any field that ignores where its values sit);
+  ell = 1 - R_eff / R_null is 0 for any field that ignores where its values sit, 1 for a
+  one-site field);
+- size per hidden unit on the field's core, R_core = sqrt(2) rho_50 with rho_50 the radius of
+  the smallest disk holding half of w^2 (a uniform disk of radius r reports r; weak far weight
+  does not count as size), used by the size and depth claims;
 - a grid over the L1 strength and the temperature (correlation length), independent training
   seeds for every cell, Student-t 95% intervals over seeds (a percentile bootstrap over 3
   seeds covers only ~74%);
@@ -48,7 +52,7 @@ TITLE = "Mehta-Schwab: are a deep belief network's receptive fields local block 
 
 #: pre-declared thresholds of the verdicts
 ELL_THRESHOLD = 0.3  # locality index 1 - R_eff / R_null above which fields count as local
-SIZE_MARGIN = 0.5  # lattice spacings: the smallest growth of R_eff that counts
+SIZE_MARGIN = 0.5  # lattice spacings: the smallest growth of R_core that counts
 KL_TOLERANCE = 0.01  # nats per spin: KL below this counts as an exact RG step
 G_TOLERANCE = 0.05  # max |G_model(r) - G_data(r)| that counts as reproduced
 
@@ -214,17 +218,45 @@ def verdict_locality(ell_main, ell_random_init) -> tuple[str, str]:
     )
 
 
-def verdict_needs_l1(ell_by_l1: dict) -> tuple[str, str]:
-    """``mehta-schwab.needs-l1`` ("local fields need the L1 penalty"): supported if fields are clearly not
-    local at l1 = 0 and local at some l1 > 0; not supported if they are local at l1 = 0;
-    inconclusive otherwise (no l1 = 0 cell, or no l1 gives local fields)."""
+def still_rising(ell_last, ell_earlier) -> dict | None:
+    """Paired per-seed rise ell_last - ell_earlier with its Student-t interval, or None when
+    fewer than two seeds have both. The index is still rising when the interval lies above 0."""
+    from deeprg.vrg import seed_interval
+
+    if ell_earlier is None:
+        return None
+    a = np.asarray(ell_last, dtype=np.float64)
+    b = np.asarray(ell_earlier, dtype=np.float64)
+    if a.shape != b.shape:
+        return None
+    c = seed_interval(a - b)
+    return c if c["n"] >= 2 else None
+
+
+def verdict_needs_l1(ell_by_l1: dict, ell_l1_zero_earlier=None) -> tuple[str, str]:
+    """``mehta-schwab.needs-l1`` ("local fields need the L1 penalty"): not supported if fields are local
+    at l1 = 0; supported if they are clearly not local at l1 = 0, local at some l1 > 0, and the
+    l1 = 0 index has stopped rising; inconclusive otherwise (no l1 = 0 cell, no l1 gives local
+    fields, or the l1 = 0 training has not converged).
+
+    Convergence: ``ell_l1_zero_earlier`` holds the per-seed ell at l1 = 0 at an earlier epoch
+    (same seeds, same order). If the paired rise ell_last - ell_earlier has a seed interval
+    above 0, ell at l1 = 0 is still rising and "not local without L1" may only mean "not
+    trained long enough": inconclusive. Without the earlier values there is no check, and
+    "supported" is not reachable."""
     if 0.0 not in ell_by_l1:
         return "inconclusive", "no l1 = 0 cell"
     if is_local(ell_by_l1[0.0]):
         return "not supported", "fields are already local without L1"
     local_at = [l1 for l1, e in sorted(ell_by_l1.items()) if l1 > 0 and is_local(e)]
     if is_clearly_not_local(ell_by_l1[0.0]) and local_at:
-        return "supported", f"not local at l1 = 0, local from l1 = {local_at[0]:g}"
+        rise = still_rising(ell_by_l1[0.0], ell_l1_zero_earlier)
+        if rise is None:
+            return "inconclusive", "no convergence check: ell at l1 = 0 was not measured at an earlier epoch"
+        text = f"rise of ell at l1 = 0 since the earlier epoch {rise['mean']:+.3f} [{rise['low']:+.3f}, {rise['high']:+.3f}]"
+        if rise["low"] > 0:
+            return "inconclusive", f"not converged: ell at l1 = 0 is still rising ({text})"
+        return "supported", f"not local at l1 = 0, local from l1 = {local_at[0]:g}; {text}"
     if not local_at:
         return "inconclusive", "no l1 in the grid gives local fields"
     return "inconclusive", "l1 = 0 is neither clearly local nor clearly not"
@@ -233,20 +265,19 @@ def verdict_needs_l1(ell_by_l1: dict) -> tuple[str, str]:
 def verdict_needs_correlations(
     ell_main, ell_shuffled, ell_graph_lattice, ell_graph_graph=None
 ) -> tuple[str, str]:
-    """``mehta-schwab.needs-correlations`` ("the geometry of local fields comes from the data's
-    correlations"): supported if the main fields are local, the two negative controls
-    (column-shuffled data, and the random-graph Ising model judged in lattice distance) give
-    fields that are clearly not local, and the positive control (the random-graph fields judged
-    in graph distance) lies above its null (seed interval of ell above 0); not supported if a
-    negative control is local as well; inconclusive otherwise: main not local (nothing to
-    explain), ambiguous negative controls, or a positive control that is missing or not above
-    its null (the method then could not have seen locality that follows the correlations).
+    """``mehta-schwab.needs-correlations`` ("on data without lattice correlations, neither architecture nor
+    regulariser makes fields local in lattice distance"): supported if the main fields are
+    local while column-shuffled data and the random-graph Ising model (in lattice distance)
+    give fields that are clearly not local; not supported if either control is local as well;
+    inconclusive otherwise (main not local: nothing to explain, ambiguous controls, or a
+    positive control that is missing or not local).
 
-    Training is equivariant under relabelling the visible sites and neither negative control
-    carries lattice information, so both are expected at ell ~ 0 by symmetry: they can say no to
-    a biased index or trainer. The positive control can say yes or no: on the random graph the
-    correlations follow the graph, so fields that follow correlations are local in graph
-    distance."""
+    Training is equivariant under relabelling the visible sites and neither control carries
+    lattice information, so both are expected at ell ~ 0 by symmetry: they can say no to a
+    biased index or trainer, not to the reading that correlations localise the fields. That
+    reading needs the positive control ``ell_graph_graph``: the random-graph fields judged in
+    graph distance must be local (:func:`is_local`), else the method could not have seen
+    locality that follows the correlations, and "supported" is not reachable."""
     controls = {"column-shuffled": ell_shuffled, "random graph (lattice distance)": ell_graph_lattice}
     controls = {k: v for k, v in controls.items() if v is not None and len(v)}
     if not controls:
@@ -258,19 +289,21 @@ def verdict_needs_correlations(
         return "inconclusive", "the main fields are not local: nothing for the controls to explain"
     if not all(is_clearly_not_local(v) for v in controls.values()):
         return "inconclusive", "a control is neither clearly local nor clearly not"
-    if ell_graph_graph is None or len(ell_graph_graph) < 2:
-        return "inconclusive", "no positive control (random-graph fields in graph distance) with an error bar"
-    pos = _ci(ell_graph_graph)
-    if not pos["low"] > 0.0:
+    if ell_graph_graph is None or not len(ell_graph_graph):
         return (
             "inconclusive",
-            f"the positive control (random-graph fields in graph distance) is not above its null: ell = "
-            f"{pos['mean']:.3f} [{pos['low']:.3f}, {pos['high']:.3f}]",
+            "no positive control: the random-graph fields were not judged in graph distance",
+        )
+    g = _ci(ell_graph_graph)
+    gtext = f"random-graph fields in graph distance ell = {g['mean']:.3f} [{g['low']:.3f}, {g['high']:.3f}]"
+    if not is_local(ell_graph_graph):
+        return (
+            "inconclusive",
+            f"the positive control is not local ({gtext}): the method could not have seen locality that follows the correlations",
         )
     return (
         "supported",
-        "local on Ising data; not local on data without lattice correlations; random-graph fields local in "
-        f"graph distance (ell = {pos['mean']:.3f} [{pos['low']:.3f}, {pos['high']:.3f}], above its null)",
+        f"local on Ising data; not local in lattice distance on data without lattice correlations; {gtext} (local: the positive control says yes)",
     )
 
 
@@ -278,9 +311,10 @@ def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
     """``mehta-schwab.growth-with-depth``: not supported if it does not grow by a size that counts (interval
     of R_2 - R_1 below SIZE_MARGIN, checked first, so a growth of 0.1 +- 0.05 spacings does
     not count) or is no more compact than random combinations of layer-1 fields (interval of
-    R_rewired - R_2 below 0); supported if layer-2 R_eff exceeds layer 1's (seed interval of
+    R_rewired - R_2 below 0); supported if layer-2 R_core exceeds layer 1's (seed interval of
     the difference > 0) and stays below the re-wired control's (interval of R_rewired - R_2
-    > 0); inconclusive when layer 1 is not local or the intervals straddle."""
+    > 0); inconclusive when layer 1 is not local or the intervals straddle. The radii are
+    per-seed layer means of the core radius R_core (:func:`deeprg.vrg.core_radius`)."""
     from deeprg.vrg import seed_difference
 
     if not is_local(ell1):
@@ -299,12 +333,12 @@ def verdict_growth(r1, r2, r2_rewired, ell1) -> tuple[str, str]:
 
 
 def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
-    """``mehta-schwab.size-tracks-correlation-length``: a size is defined only for local fields, so R_eff is
+    """``mehta-schwab.size-tracks-correlation-length``: a size is defined only for local fields, so R_core is
     compared over the temperatures whose fields are local (:func:`is_local`). With at least
     two such temperatures, the largest correlation length at least twice the smallest:
-    not supported if the interval of R_eff(largest xi) - R_eff(smallest xi) lies below
+    not supported if the interval of R_core(largest xi) - R_core(smallest xi) lies below
     SIZE_MARGIN (checked first: a growth too small to count is not one); supported if that
-    interval lies above 0 and the rank correlation of mean R_eff with xi is positive; inconclusive otherwise (fewer than two
+    interval lies above 0 and the rank correlation of mean R_core with xi is positive; inconclusive otherwise (fewer than two
     local temperatures, xi ratio below 2, or an interval that straddles)."""
     from scipy.stats import spearmanr
 
@@ -325,7 +359,7 @@ def verdict_size(xis, r_by_k, ell_by_k) -> tuple[str, str]:
     d = seed_difference(rs[hi], rs[lo])
     means = [float(np.mean(r)) for r in rs]
     rho = spearmanr(xs, means).statistic if len(xs) > 2 else float(np.sign(means[hi] - means[lo]))
-    text = f"R_eff(xi={xs[hi]:.3g}) - R_eff(xi={xs[lo]:.3g}) = {d['mean']:.2f} [{d['low']:.2f}, {d['high']:.2f}]; rank correlation {rho:.2f}; {len(xis) - len(keep)} temperature(s) without local fields left out"
+    text = f"R_core(xi={xs[hi]:.3g}) - R_core(xi={xs[lo]:.3g}) = {d['mean']:.2f} [{d['low']:.2f}, {d['high']:.2f}]; rank correlation {rho:.2f}; {len(xis) - len(keep)} temperature(s) without local fields left out"
     # a difference whose whole interval lies below SIZE_MARGIN does not count, even if it excludes 0
     if d["high"] < SIZE_MARGIN:
         return "not supported", text
@@ -418,12 +452,21 @@ def _data(config: Config, condition: str, K: float, seed: int) -> np.ndarray:
     raise ValueError(condition)
 
 
-def _train_stack(config: Config, x: np.ndarray, l1: float, seed: int):
+def earlier_epoch(config: Config) -> int | None:
+    """The epoch (half the training, rounded down) at which the first layer's weights are
+    snapshotted for the convergence check of ``mehta-schwab.needs-l1``; None below 2 epochs."""
+    e = config.epochs // 2
+    return e if 1 <= e < config.epochs else None
+
+
+def _train_stack(config: Config, x: np.ndarray, l1: float, seed: int, snapshots: dict | None = None):
     """Greedy stack of RBMs (the DBN of Hinton, Osindero & Teh 2006): layer l is trained on
     samples of layer l-1's hidden units given the data; momentum switches after
-    ``momentum_switch`` epochs as in Hinton & Salakhutdinov's code."""
+    ``momentum_switch`` epochs as in Hinton & Salakhutdinov's code. With ``snapshots`` (a dict)
+    the first layer's W at :func:`earlier_epoch` is stored there under "W1_earlier"."""
     from deeprg.nn import RBM, TrainConfig, Trainer
 
+    snap_at = earlier_epoch(config) if snapshots is not None else None
     rbms, inputs = [], []
     data = torch.as_tensor(x, dtype=torch.float32)
     for i, (nv, nh) in enumerate(zip(config.layers[:-1], config.layers[1:], strict=True)):
@@ -441,13 +484,18 @@ def _train_stack(config: Config, x: np.ndarray, l1: float, seed: int):
             monitor_exact=False,
             seed=seed * 1000 + i,
         )
+
+        def snap(epoch, _epochs, _record, offset, rbm=rbm, i=i):
+            if i == 0 and snap_at is not None and epoch + offset == snap_at:
+                snapshots["W1_earlier"] = rbm.W.detach().double().numpy().copy()
+
         if first > 0:
-            Trainer(rbm, base).fit(data)
+            Trainer(rbm, base).fit(data, progress=lambda e, n, r: snap(e, n, r, 0))
         if config.epochs > first:
             rest = dataclasses.replace(
                 base, epochs=config.epochs - first, momentum=config.final_momentum, seed=base.seed + 500
             )
-            Trainer(rbm, rest).fit(data)
+            Trainer(rbm, rest).fit(data, progress=lambda e, n, r, first=first: snap(e, n, r, first))
         rbms.append(rbm)
         inputs.append(data)
         with torch.no_grad():
@@ -518,7 +566,8 @@ def _cell(config: Config, condition: str, K: float, l1: float, seed: int, with_i
     spins = _data(config, condition, K, seed)
     x = ((spins.astype(np.float32) + 1) / 2).astype(np.float32)
     distances = _graph(config)[1] if condition == "graph" else None
-    rbms, inputs = _train_stack(config, x, l1, seed)
+    snapshots: dict | None = {} if condition == "ising" and abs(K - config.K) < 1e-12 and l1 == 0.0 else None
+    rbms, inputs = _train_stack(config, x, l1, seed, snapshots)
     out = {
         "condition": condition,
         "K": K,
@@ -527,6 +576,17 @@ def _cell(config: Config, condition: str, K: float, l1: float, seed: int, with_i
         "layers": _measure_layers(config, rbms, x.astype(np.float64), distances, seed),
         "mean_abs_m_data": float(np.abs(spins.mean(1)).mean()),
     }
+    if snapshots and "W1_earlier" in snapshots:
+        from deeprg.vrg import layer_locality_metrics
+
+        out["earlier"] = {
+            "epoch": earlier_epoch(config),
+            "product": _strip(
+                layer_locality_metrics(
+                    snapshots["W1_earlier"], (config.L, config.L), n_null=config.n_null, seed=seed + 1
+                )
+            ),
+        }
     if with_images:
         out["images"] = _images(config, rbms)
     if condition == "ising" and abs(K - config.K) < 1e-12 and l1 == config.l1_main:
@@ -641,6 +701,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
                     "fields": kind,
                     "ell (95% CI over seeds)": _fmt_ci(_vals(cell_runs, lev, kind, "mean_ell")),
                     "R_eff": _fmt_ci(_vals(cell_runs, lev, kind, "mean_r_eff")),
+                    "R_core": _fmt_ci(_vals(cell_runs, lev, kind, "mean_r_core")),
                     "R_null": round(float(np.mean(_vals(cell_runs, lev, kind, "mean_r_null"))), 3),
                     "PR/N": round(float(np.mean(_vals(cell_runs, lev, kind, "mean_pr"))), 3),
                     "window share / null": f"{np.mean(_vals(cell_runs, lev, kind, 'mean_window')):.3f} / {np.mean(_vals(cell_runs, lev, kind, 'mean_window_null')):.3f}",
@@ -660,7 +721,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             "PR/N": round(float(np.mean([m["mean_pr"] for m in init])), 3),
         }
     ]
-    for key in ("mean_ell", "mean_r_eff", "mean_pr", "mean_window"):
+    for key in ("mean_ell", "mean_r_eff", "mean_r_core", "mean_pr", "mean_window"):
         c = _ci(_vals(main, 1, "product", key))
         res.metric(
             f"layer1_{key[5:]}",
@@ -690,14 +751,24 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     )
     # claim: mehta-schwab.needs-l1
     ell_by_l1 = {l1: _vals(runs[("ising", K0, l1)], 1, "product", "mean_ell") for l1 in config.l1s}
-    v, why = verdict_needs_l1(ell_by_l1)
+    zero = runs.get(("ising", K0, 0.0), [])
+    ell_earlier = (
+        [r["earlier"]["product"]["mean_ell"] for r in zero]
+        if zero and all("earlier" in r for r in zero)
+        else None
+    )
+    v, why = verdict_needs_l1(ell_by_l1, ell_earlier)
+    if ell_earlier is not None:
+        per_l1_conv = f"{per_l1}; l1=0 at epoch {zero[0]['earlier']['epoch']} of {config.epochs}: ell = {_fmt_ci(ell_earlier)}"
+    else:
+        per_l1_conv = f"{per_l1}; l1=0 not measured at an earlier epoch"
     res.claims.append(
         Claim(
             id="mehta-schwab.needs-l1",
             claim="Local receptive fields need the L1 penalty (the critics' point in the comments on Martin 2015).",
             source="Martin 2015, blog post 'Why deep learning works II: the renormalization group', comment thread",
-            measurement=per_l1,
-            comparison="the same training at l1 = 0; the L1 term is l1 sum|w| with batch-averaged gradients (step lr l1 sign w)",
+            measurement=per_l1_conv,
+            comparison="the same training at l1 = 0; the L1 term is l1 sum|w| with batch-averaged gradients (step lr l1 sign w). Convergence: ell at l1 = 0 at half the epochs against the end, paired by seed; a rise whose interval lies above 0 makes the verdict inconclusive",
             verdict=v,
             reason=why,
         )
@@ -716,24 +787,25 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             claim="The geometry of the local fields comes from the data's lattice correlations: on data without them, neither the architecture nor the L1 regulariser makes fields local in lattice distance (the regulariser may still sharpen fields the data make local: see mehta-schwab.needs-l1).",
             source="Mehta & Schwab 2014 (RG reading); Koch-Janusz & Ringel 2018, Nature Physics 14:578 (relevant degrees of freedom follow correlations)",
             measurement=f"l1 = {l1m:g}: Ising {_fmt_ci(ell_main)}; column-shuffled {_fmt_ci(ell_shuf) if ell_shuf else 'not run'}; random 4-regular graph in lattice distance {_fmt_ci(ell_graph) if ell_graph else 'not run'}, in graph distance {_fmt_ci(ell_graph_g) if ell_graph_g else 'not run'}",
-            comparison="column-shuffled data (correlations destroyed, marginals kept) and an Ising model on a random regular graph at the same K/K_c (correlations without lattice geometry), both judged in lattice distance. Training is equivariant under relabelling the sites, so on either control ell ~ 0 is expected unless the index itself rewards sparsity or the trainer carries a lattice bias: the negative controls test that, and cannot by themselves show that the data's correlations are what localises fields. The random-graph fields in graph distance are the positive control: fields that follow the correlations whatever the geometry are local in graph distance, so 'supported' needs their seed interval above the null 0",
+            comparison="column-shuffled data (correlations destroyed, marginals kept) and an Ising model on a random regular graph at the same K/K_c (correlations without lattice geometry), both judged in lattice distance. Training is equivariant under relabelling the sites, so on either control ell ~ 0 is expected unless the index itself rewards sparsity or the trainer carries a lattice bias: the controls test that, and cannot show that the data's correlations are what localises fields. The random-graph fields in graph distance are the positive control (local if fields follow the correlations whatever the geometry): it must be local for 'supported', else the verdict is inconclusive",
             verdict=v,
             reason=why,
         )
     )
     # claim: mehta-schwab.growth-with-depth
     if len(config.layers) >= 3:
-        r1 = _vals(main, 1, "product", "mean_r_eff")
-        r2 = _vals(main, 2, "product", "mean_r_eff")
-        r2w = _vals(main, 2, "rewired_product", "mean_r_eff")
+        # sizes on the fields' cores (R_core), not R_eff: far weight would count as size
+        r1 = _vals(main, 1, "product", "mean_r_core")
+        r2 = _vals(main, 2, "product", "mean_r_core")
+        r2w = _vals(main, 2, "rewired_product", "mean_r_core")
         v, why = verdict_growth(r1, r2, r2w, ell_main)
-        cov = f"covariance fields: R1 {_fmt_ci(_vals(main, 1, 'covariance', 'mean_r_eff'))}, R2 {_fmt_ci(_vals(main, 2, 'covariance', 'mean_r_eff'))}, re-wired {_fmt_ci(_vals(main, 2, 'rewired_covariance', 'mean_r_eff'))}"
+        cov = f"covariance fields: R1 {_fmt_ci(_vals(main, 1, 'covariance', 'mean_r_core'))}, R2 {_fmt_ci(_vals(main, 2, 'covariance', 'mean_r_core'))}, re-wired {_fmt_ci(_vals(main, 2, 'rewired_covariance', 'mean_r_core'))}"
         res.claims.append(
             Claim(
                 id="mehta-schwab.growth-with-depth",
                 claim="Receptive fields grow with depth like block spins (W1 W2 larger than W1, yet compact).",
                 source="Mehta & Schwab 2014, arXiv:1410.3831",
-                measurement=f"product fields: R1 {_fmt_ci(r1)}, R2 {_fmt_ci(r2)}, re-wired W2 {_fmt_ci(r2w)}; {cov}",
+                measurement=f"core radius R_core = sqrt(2) rho_50 (rho_50: smallest disk holding half of w^2); product fields: R1 {_fmt_ci(r1)}, R2 {_fmt_ci(r2)}, re-wired W2 {_fmt_ci(r2w)}; {cov}",
                 comparison="the re-wired control W1 W2[perm] (rows of W2 permuted: random combinations of layer-1 fields)",
                 verdict=v,
                 reason=why,
@@ -744,7 +816,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
     ks = [k for k in ks if ("ising", k, l1m) in runs]
     xis = [correlation_length(k) for k in ks]
     xis_plot = [min(x, float(config.L)) for x in xis]
-    r_by_k = [_vals(runs[("ising", k, l1m)], 1, "product", "mean_r_eff") for k in ks]
+    r_by_k = [_vals(runs[("ising", k, l1m)], 1, "product", "mean_r_core") for k in ks]
     ell_by_k = [_vals(runs[("ising", k, l1m)], 1, "product", "mean_ell") for k in ks]
     v, why = verdict_size(xis_plot, r_by_k, ell_by_k)
     res.claims.append(
@@ -753,7 +825,7 @@ def _assemble(config: Config, runs: dict, init: list[dict]) -> Result:
             claim="The size of the receptive fields follows the correlation length of the data.",
             source="Mehta & Schwab 2014 (RG reading: block spins at the scale of correlations); Martin 2015",
             measurement="; ".join(
-                f"K={k:.4f} (xi={x:.3g}): R_eff {_fmt_ci(r)}, ell {_fmt_ci(e)}"
+                f"K={k:.4f} (xi={x:.3g}): R_core {_fmt_ci(r)}, ell {_fmt_ci(e)}"
                 for k, x, r, e in zip(ks, xis, r_by_k, ell_by_k, strict=True)
             ),
             comparison="the exact correlation length of the infinite lattice (Onsager); at K_c it is capped at L",
@@ -969,7 +1041,7 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
             name="size_vs_correlation_length",
             title=f"Layer-1 field radius against the correlation length (l1 = {l1m:g})",
             xlabel="exact correlation length xi (K_c drawn at xi = L)",
-            ylabel="R_eff (lattice spacings)",
+            ylabel="R_core (lattice spacings)",
             xscale="log",
             series=(
                 Series(
@@ -980,7 +1052,10 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
                     style="points",
                 ),
                 Series(
-                    [xp[i] for i in order], [nulls[i] for i in order], label="shuffled null", style="dashed"
+                    [xp[i] for i in order],
+                    [nulls[i] for i in order],
+                    label="shuffled null R_null (second moment)",
+                    style="dashed",
                 ),
             ),
         )
@@ -995,9 +1070,9 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
         ("rewired_covariance", "re-wired, Cov(v, h_l)", "points"),
     ):
         pts = [
-            (lev, _ci(_vals(main, lev, kind, "mean_r_eff")))
+            (lev, _ci(_vals(main, lev, kind, "mean_r_core")))
             for lev in range(1, n_layers + 1)
-            if _vals(main, lev, kind, "mean_r_eff")
+            if _vals(main, lev, kind, "mean_r_core")
         ]
         if pts:
             depth.append(
@@ -1014,9 +1089,14 @@ def _figures(config: Config, runs: dict, init: list[dict], ks, xis, r_by_k) -> l
             name="depth_growth",
             title=f"Field radius by layer against the re-wired control (K = {config.K}, l1 = {l1m:g})",
             xlabel="layer",
-            ylabel="R_eff (lattice spacings)",
+            ylabel="R_core (lattice spacings)",
             series=tuple(depth),
-            hlines=((float(np.mean(_vals(main, 1, "product", "mean_r_null"))), "shuffled null (layer 1)"),),
+            hlines=(
+                (
+                    float(np.mean(_vals(main, 1, "product", "mean_r_null"))),
+                    "shuffled null R_null (layer 1, second moment)",
+                ),
+            ),
         )
     )
     ch = next((r["chains"] for r in main if "chains" in r), None)

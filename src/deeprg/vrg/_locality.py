@@ -19,7 +19,22 @@ and destroys only the arrangement in space, so the locality index
     ell = 1 - R_eff / R_null
 
 is 0 in expectation for any field whose values do not care where they sit, and approaches 1
-for a compact blob. Units whose field norm is below ``dead_fraction`` of the layer's largest
+for a compact blob. A one-site field (all of w^2 on one site) has R_eff = 0 and a shuffled null
+that is itself a one-site field (R_null = 0): the ratio is 0/0, and the index takes the limit
+of fields whose residual weight sits next to the site, ell = 1 (maximally local). Whenever
+R_null < NULL_FLOOR the field is such a delta (R_eff <= R_null up to rounding) and ell = 1.
+
+R_eff mixes a field's size with its non-locality (a compact blob plus weak far weight has a
+large R_eff). The *core radius* measures the size of the part holding most of the weight:
+with rho_50 the radius of the smallest disk (centred on a site, minimum-image distance) that
+holds half of w^2,
+
+    R_core = sqrt(2) rho_50,
+
+the radius of the uniform disk with the same half-mass radius (a uniform disk of radius r has
+rho_50 = r / sqrt(2)). Weight outside the disk, as long as it carries less than half of w^2,
+does not move R_core. rho_50 is interpolated linearly in rho^2 between the lattice radii
+where the best disk's share crosses 1/2. Units whose field norm is below ``dead_fraction`` of the layer's largest
 are dead: excluded, and counted.
 
 Deeper layers: fields of layer l are either the products W1 W2 ... Wl (rows visible sites)
@@ -43,6 +58,7 @@ from deeprg.errors import InputError
 from deeprg.lattice import torus_centroids
 
 DEAD_FRACTION = 0.1
+NULL_FLOOR = 1e-6  # lattice spacings: a shuffled-null radius below this is a one-site field
 
 
 def _as_fields(fields, n_sites: int) -> np.ndarray:
@@ -86,6 +102,74 @@ def effective_radius(fields, shape) -> tuple[np.ndarray, np.ndarray]:
     r = np.sqrt(r2)
     r[total == 0] = np.nan
     return r, np.stack([cr, cc], axis=1)
+
+
+def _torus_d2(L: int, M: int) -> np.ndarray:
+    """Squared minimum-image distance of every site from the origin: int64 (L, M)."""
+    r = np.arange(L)
+    c = np.arange(M)
+    dr = np.minimum(r, L - r)
+    dc = np.minimum(c, M - c)
+    return dr[:, None] ** 2 + dc[None, :] ** 2
+
+
+def core_radius(fields, shape) -> np.ndarray:
+    """Core radius R_core = sqrt(2) rho_50 of every unit: float64 (n_units,), NaN for a zero field.
+
+    rho_50 is the smallest radius rho such that some disk {i : d(i, c) <= rho} centred on a site
+    c of the L x M torus holds at least half of w^2 (d the minimum-image distance), linearly
+    interpolated in rho^2 between the two lattice radii bracketing the crossing of 1/2; the
+    factor sqrt(2) makes a uniform disk of radius r report r. Disk sums for all centres at
+    once are circular convolutions (FFT); the radius is found by bisection over the distinct
+    lattice distances, so the cost is O(log N) FFTs of the layer.
+
+    Args:
+        fields: float (L*M, n_units), rows in row-major site order. shape: (L, M).
+    """
+    L, M = shape
+    F = _as_fields(fields, L * M)
+    mass = (F * F).T.reshape(-1, L, M)
+    total = mass.sum(axis=(1, 2))
+    n = mass.shape[0]
+    d2 = _torus_d2(L, M)
+    radii2 = np.unique(d2)  # sorted distinct squared distances, radii2[0] = 0
+    fm = np.fft.fft2(mass)
+
+    def best_share(idx: np.ndarray) -> np.ndarray:
+        kern = (d2[None, :, :] <= radii2[idx][:, None, None]).astype(np.float64)
+        sums = np.real(np.fft.ifft2(fm * np.fft.fft2(kern)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums.reshape(n, -1).max(1) / total
+
+    # bisection: smallest index k with best_share(k) >= 1/2 (the whole torus holds all of it)
+    lo = np.full(n, -1)
+    hi = np.full(n, radii2.size - 1)
+    while np.any(hi - lo > 1):
+        mid = (lo + hi) // 2
+        active = hi - lo > 1
+        ok = best_share(np.maximum(mid, 0)) >= 0.5 - 1e-12
+        hi = np.where(active & ok, mid, hi)
+        lo = np.where(active & ~ok, mid, lo)
+    s_hi = best_share(hi)
+    s_lo = np.where(lo >= 0, best_share(np.maximum(lo, 0)), 0.0)
+    r2_hi = radii2[hi].astype(np.float64)
+    r2_lo = np.where(lo >= 0, radii2[np.maximum(lo, 0)], 0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.clip((0.5 - s_lo) / (s_hi - s_lo), 0.0, 1.0)
+    rho2 = np.where(hi == 0, 0.0, r2_lo + frac * (r2_hi - r2_lo))
+    out = np.sqrt(2.0 * rho2)
+    out[~(total > 0)] = np.nan
+    return out
+
+
+def locality_index(r_eff, r_null) -> np.ndarray:
+    """ell = 1 - R_eff / R_null elementwise, with ell = 1 where R_null < NULL_FLOOR (a one-site
+    field, whose shuffled null is again a one-site field: maximally local, not 0/0)."""
+    r = np.asarray(r_eff, dtype=np.float64)
+    rn = np.asarray(r_null, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ell = 1.0 - r / rn
+    return np.where(rn < NULL_FLOOR, 1.0, ell)
 
 
 def participation_ratio(fields) -> np.ndarray:
@@ -162,7 +246,7 @@ def layer_locality_metrics(
             for the graph radius (optional). n_null: shuffles per unit.
 
     Returns:
-        dict with per-unit lists over live units (``r_eff``, ``r_null``, ``ell``, ``pr``,
+        dict with per-unit lists over live units (``r_eff``, ``r_null``, ``ell``, ``r_core``, ``pr``,
         ``window``, ``window_null``, ``r_graph``, ``r_graph_null``, ``ell_graph``) and layer
         means (``mean_ell``, ``mean_r_eff``, ...), ``n_units``, ``n_dead``, ``window_b``.
     """
@@ -187,13 +271,14 @@ def layer_locality_metrics(
             out["window_b"] = b
             per["r_eff"] = effective_radius(live, shape)[0]
             per["r_null"] = np.mean([effective_radius(N, shape)[0] for N in nulls], axis=0)
-            per["ell"] = 1.0 - per["r_eff"] / per["r_null"]
+            per["ell"] = locality_index(per["r_eff"], per["r_null"])
+            per["r_core"] = core_radius(live, shape)
             per["window"] = window_share(live, shape, b)
             per["window_null"] = np.mean([window_share(N, shape, b) for N in nulls], axis=0)
         if distances is not None:
             per["r_graph"] = graph_radius(live, distances)
             per["r_graph_null"] = np.mean([graph_radius(N, distances) for N in nulls], axis=0)
-            per["ell_graph"] = 1.0 - per["r_graph"] / per["r_graph_null"]
+            per["ell_graph"] = locality_index(per["r_graph"], per["r_graph_null"])
     for key, values in per.items():
         out[key] = values.tolist()
         out[f"mean_{key}"] = float(np.mean(values))
