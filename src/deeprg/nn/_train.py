@@ -568,7 +568,8 @@ class Trainer:
         warnings.warn(f"RBM training {reason}", RuntimeWarning, stacklevel=4)
 
     # -- the buffered torch loop for binary CD/PCD ----------------------------------------------
-    def _buffered_path_applies(self) -> bool:
+    def _binary_sampling_method(self) -> bool:
+        """CD or PCD on binary units without centering: what both special loops implement."""
         rbm, cfg = self.rbm, self.config
         return (
             cfg.method in ("cd", "pcd")
@@ -576,6 +577,9 @@ class Trainer:
             and rbm.visible == "binary"
             and rbm.hidden == "binary"
         )
+
+    def _buffered_path_applies(self) -> bool:
+        return self._binary_sampling_method()
 
     def _momentum_buffer(self, param: torch.Tensor) -> torch.Tensor | None:
         """torch SGD's momentum buffer of ``param`` (created as zeros: m 0 + g = g, as SGD's
@@ -739,12 +743,9 @@ class Trainer:
     def _fast_path_applies(self) -> bool:
         from deeprg.nn._fast import FAST_PATH_MAX_WEIGHTS
 
-        rbm, cfg = self.rbm, self.config
+        rbm = self.rbm
         return (
-            cfg.method in ("cd", "pcd")
-            and not cfg.centering
-            and rbm.visible == "binary"
-            and rbm.hidden == "binary"
+            self._binary_sampling_method()
             and rbm.W.device.type == "cpu"
             and rbm.n_visible * rbm.n_hidden <= FAST_PATH_MAX_WEIGHTS
         )
