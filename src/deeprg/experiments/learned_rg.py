@@ -1082,9 +1082,13 @@ def run(config: Config, ctx: RunContext) -> Result:
         )
     )
     f0 = rs["filters"][0]
-    v, why = rsmi_verdict(
-        f0["uniformity"], f0["mutual_information_bound"], rs["shuffled_control"]["mutual_information_bound"]
-    )
+    mi_control = rs["shuffled_control"]["mutual_information_bound"]
+    v, why = rsmi_verdict(f0["uniformity"], f0["mutual_information_bound"], mi_control)
+    if "uniformity" in rsmi_runs[0] and len(rsmi_runs) > 1:  # every training seed's level-1 filter
+        per_seed = [
+            rsmi_verdict(sd["uniformity"][0], f0["mutual_information_bound"], mi_control) for sd in rsmi_runs
+        ]
+        v, why = across_seeds(per_seed, (v, why))
     res.claims.append(
         Claim(
             id="learned-rg.rsmi-filter",
