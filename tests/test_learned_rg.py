@@ -375,6 +375,10 @@ def test_rbm_flow_verdicts_reach_every_outcome():
     assert max_specific_heat_verdict(3.8, 2.36, converged=False)[0] == "inconclusive"
     unconverged = {"a": {"energy": 2.1}, "b": {"energy": 2.7}}
     assert distribution_dependence_verdict(unconverged, converged=False)[0] == "inconclusive"
+    # the spread of two seed means has standard error sqrt(2) error: 0.3 + 2 sqrt(2) 0.1 = 0.583
+    apart = {"a": {"energy": 2.1}, "b": {"energy": 2.66}}
+    assert distribution_dependence_verdict(apart, error=0.1)[0] == "inconclusive"
+    assert distribution_dependence_verdict(apart, error=0.05)[0] == "supported"
     # means that agree while the training seeds disagree are no evidence of agreement
     agree = {"a": {"energy": 2.1}, "b": {"energy": 2.15}}
     assert distribution_dependence_verdict(agree, error=0.3)[0] == "inconclusive"

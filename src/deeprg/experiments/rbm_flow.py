@@ -191,7 +191,8 @@ def distribution_dependence_verdict(
 ) -> tuple[str, str]:
     """The claim "the end point is set by the training distribution" (Veiga & Vicente 2020):
     supported when the energy temperatures of different distributions (one hidden size) differ
-    by more than 3 tol + 2 error (error: the largest standard error over training seeds); not
+    by more than 3 tol + 2 sqrt(2) error (error: the largest standard error over training seeds;
+    the spread is a difference of two seed means, whose standard error is up to sqrt 2 error); not
     supported when they all agree within tol and the seed error is at most tol; inconclusive in between, when values are
     missing, or when the flows had not converged (an unfinished flow's position is not its
     end point).
@@ -205,7 +206,7 @@ def distribution_dependence_verdict(
     if len(ts) < 2 or not all(math.isfinite(t) for t in ts) or not math.isfinite(error):
         return "inconclusive", "fewer than two finite end points"
     spread = max(ts) - min(ts)
-    if spread > 3 * tol + 2 * error:
+    if spread > 3 * tol + 2 * math.sqrt(2.0) * error:
         return (
             "supported",
             f"the end points move by {spread:.2f} with the training distribution (seed error {error:.2f})",
