@@ -18,9 +18,8 @@ _INV53 = 1.0 / 9007199254740992.0  # 2^-53
 
 
 @numba.njit(inline="always")
-def xoshiro_next(s0, s1, s2, s3):
-    """One xoshiro256+ step: returns (output uint64, new s0, s1, s2, s3)."""
-    result = s0 + s3
+def _xoshiro_advance(s0, s1, s2, s3):
+    """The state transition shared by xoshiro256+ and xoshiro256++ (Blackman & Vigna 2018)."""
     t = s1 << _U17
     s2 ^= s0
     s3 ^= s1
@@ -28,7 +27,14 @@ def xoshiro_next(s0, s1, s2, s3):
     s0 ^= s3
     s2 ^= t
     s3 = (s3 << _U45) | (s3 >> _U19)
-    return result, s0, s1, s2, s3
+    return s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def xoshiro_next(s0, s1, s2, s3):
+    """One xoshiro256+ step: returns (output uint64, new s0, s1, s2, s3)."""
+    s0n, s1n, s2n, s3n = _xoshiro_advance(s0, s1, s2, s3)
+    return s0 + s3, s0n, s1n, s2n, s3n
 
 
 @numba.njit(inline="always")
@@ -54,11 +60,5 @@ def xoshiropp_next(s0, s1, s2, s3):
     """One xoshiro256++ step (Blackman & Vigna 2018): every output bit is usable as a random
     bit (xoshiro256+'s lowest bits are weak), for kernels that use single bits."""
     result = ((s0 + s3) << _U23 | (s0 + s3) >> _U41) + s0
-    t = s1 << _U17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = (s3 << _U45) | (s3 >> _U19)
+    s0, s1, s2, s3 = _xoshiro_advance(s0, s1, s2, s3)
     return result, s0, s1, s2, s3
