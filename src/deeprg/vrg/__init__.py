@@ -32,7 +32,6 @@ from deeprg.vrg._learned_map import (
     train_rbm_map,
 )
 from deeprg.vrg._locality import (
-    bootstrap_difference,
     bootstrap_mean,
     core_radius,
     covariance_fields,
@@ -65,7 +64,6 @@ __all__ = [
     "assign_to_coarse_lattice",
     "bethe_critical_coupling",
     "bond_rbm",
-    "bootstrap_difference",
     "bootstrap_mean",
     "center_on_torus",
     "circular_centroid",

@@ -316,27 +316,6 @@ def bootstrap_mean(values, *, n_boot: int = 4000, level: float = 0.95, seed: int
     }
 
 
-def bootstrap_difference(a, b, *, n_boot: int = 4000, level: float = 0.95, seed: int = 0) -> dict:
-    """mean(a) - mean(b) of two independent sets of per-seed values, with a bootstrap interval."""
-    x = np.asarray(a, dtype=np.float64)
-    y = np.asarray(b, dtype=np.float64)
-    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    if x.size < 2 or y.size < 2:
-        d = float(x.mean() - y.mean()) if x.size and y.size else float("nan")
-        return {"mean": d, "low": float("nan"), "high": float("nan"), "n": int(min(x.size, y.size))}
-    rng = np.random.default_rng(seed)
-    mx = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(1)
-    my = y[rng.integers(0, y.size, size=(n_boot, y.size))].mean(1)
-    diff = mx - my
-    a_ = (1.0 - level) / 2
-    return {
-        "mean": float(x.mean() - y.mean()),
-        "low": float(np.quantile(diff, a_)),
-        "high": float(np.quantile(diff, 1 - a_)),
-        "n": int(min(x.size, y.size)),
-    }
-
-
 def seed_interval(values, *, level: float = 0.95) -> dict:
     """Mean of per-seed values with the Student-t interval mean +- t_{n-1} s / sqrt(n).
 
