@@ -395,3 +395,39 @@ def test_msc_pack_and_bit_sliced_measurement_match_numpy(L, M):
     c = cfg.reshape(64, 3, L, M).astype(np.int64)
     assert np.array_equal(bond, (c * np.roll(c, -1, 3) + c * np.roll(c, -1, 2)).sum((2, 3)))
     assert np.array_equal(mag, c.sum((2, 3)))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2), (4, 6), (7, 5), (16, 16)], ids=str)
+def test_wolff_torus_kernel_is_the_table_kernel_bit_for_bit(shape):
+    """The index-arithmetic Wolff kernel visits neighbours in the table's order with the same
+    random words: identical configurations, traces, flip counts and random states."""
+    from deeprg.sampling._rng import seed_streams
+    from deeprg.sampling._sampler import _tables
+
+    tables = _tables(SquareLattice(*shape))
+    n, chains = tables.n, 3
+    start = np.zeros((chains, n + 1), dtype=np.int8)
+    start[:, :n] = np.where(np.random.default_rng(4).random((chains, n)) < 0.5, 1, -1)
+    results = []
+    for kernel in ("table", "torus"):
+        spins, rng = start.copy(), seed_streams(11, chains)
+        out = []
+        for n_samples, thin, clusters, max_flips in ((1, 50, 1, 7 * n), (40, 3, 2, 0)):
+            cfg, bond, mag = _outputs(chains, n_samples, n, True)
+            flipped = np.zeros(chains, dtype=np.int64)
+            args = (K_CRITICAL * 1.1, clusters, rng, n_samples, thin, True, cfg, bond, mag, flipped, max_flips)
+            if kernel == "table":
+                _kernels.wolff_run(spins, tables.nbr32, -np.expm1(-2 * args[0]), *args[1:])
+            else:
+                _kernels.wolff_torus_run(spins, *shape, -np.expm1(-2 * args[0]), *args[1:])
+            out += [cfg, bond, mag, flipped]
+        results.append((out, spins, rng))
+    (a, spins_a, rng_a), (b, spins_b, rng_b) = results
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert np.array_equal(spins_a, spins_b) and np.array_equal(rng_a, rng_b)
+    assert a[3].sum() > 0 and np.unique(a[0]).size == 2  # clusters were flipped, configurations stored
+
+
+def test_wolff_on_open_lattices_uses_the_table_kernel():
+    sampler = IsingSampler(SquareLattice(3, periodic=False), 0.4, rule="wolff", n_chains=64)
+    assert chi_square_test(sampler, what="state", n_samples=400, thin=10).combined_p > ALPHA

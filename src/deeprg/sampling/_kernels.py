@@ -117,6 +117,24 @@ def heatbath_run(spins, nbr, order, p_up, rng, n_samples, thin, store, out_cfg, 
         rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
 
 
+@numba.njit(inline="always")
+def _join(sp, j, old, u, p_hi, p_lo, s0, s1, s2, s3):
+    """Whether neighbour ``j`` joins a Wolff cluster of spins ``old``, flipping it if so.
+
+    ``u`` is a 32-bit uniform; the bond is drawn with p = (p_hi 2^21 + p_lo) 2^-53 exactly:
+    U < p <=> u < p_hi, or u = p_hi and 21 more random bits < p_lo (probability 2^-32).
+    Returns (joins 0/1, new xoshiro256++ state).
+    """
+    joins = np.int64(u < p_hi)
+    if u == p_hi:
+        y, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+        joins = np.int64((y >> _U43) < p_lo)
+    sj = np.int64(sp[j])
+    joins &= np.int64(sj == old)
+    sp[j] = sj - 2 * old * joins
+    return joins, s0, s1, s2, s3
+
+
 @numba.njit(parallel=True, cache=True)
 def wolff_run(
     spins,
@@ -146,8 +164,7 @@ def wolff_run(
     about half the time): every neighbour gets a 32-bit uniform u from half an xoshiro256++
     word (every output bit is good) and is pushed on the stack and flipped arithmetically, the
     stack top advancing only when it joined. The bond test is exact to 2^-53 like the other
-    kernels: with p 2^53 = p_hi 2^21 + p_lo, U < p <=> u < p_hi, or u = p_hi and 21 more
-    random bits < p_lo (a branch taken with probability 2^-32). 1.4-1.5x the branching kernel.
+    kernels (:func:`_join`). 1.4-1.5x the branching kernel.
     """
     n_chains = spins.shape[0]
     n = nbr.shape[0]
@@ -183,15 +200,9 @@ def wolff_run(
                                 u = x >> _U32
                             else:
                                 u = x & _LOW32
-                            joins = np.int64(u < p_hi)
-                            if u == p_hi:
-                                y, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
-                                joins = np.int64((y >> _U43) < p_lo)
-                            j = nbr[i, k]
-                            sj = np.int64(sp[j])
-                            joins &= np.int64(sj == old)  # the ghost site (j = n) holds 0, never old
+                            j = nbr[i, k]  # the ghost site (j = n) holds 0, never old
+                            joins, s0, s1, s2, s3 = _join(sp, j, old, u, p_hi, p_lo, s0, s1, s2, s3)
                             stack[top] = j
-                            sp[j] = sj - 2 * old * joins
                             top += joins
                             flipped += joins
                 flipped_total += flipped
@@ -201,6 +212,113 @@ def wolff_run(
             if store:
                 for i in range(n):
                     out_cfg[c, t, i] = spins[c, i]
+        out_flipped[c] = flipped_total
+        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def _measure_torus(sp, L, M):
+    """Bond sum and magnetization of one periodic L x M configuration (no ghost site used)."""
+    bond = 0
+    mag = 0
+    for r in range(L):
+        row = r * M
+        down = ((r + 1) % L) * M
+        for q in range(M):
+            s = np.int64(sp[row + q])
+            mag += s
+            bond += s * (sp[row + (q + 1) % M] + sp[down + q])
+    return float(bond), float(mag)
+
+
+@numba.njit(parallel=True, cache=True)
+def wolff_torus_run(
+    spins,
+    L,
+    M,
+    p_add,
+    clusters,
+    rng,
+    n_samples,
+    thin,
+    store,
+    out_cfg,
+    out_bond,
+    out_mag,
+    out_flipped,
+    max_flips,
+):
+    """:func:`wolff_run` specialised to periodic L x M lattices (any sides): neighbours by
+    index arithmetic instead of table loads (the table load sat on the critical path from one
+    popped site to the next), each stack entry carrying its column so that no division is
+    needed. Neighbours are visited in the table's order (right, down, left, up) with the same
+    random words, so the Markov chain is bit-for-bit that of :func:`wolff_run`; 1.3-1.4x
+    faster per core at L = 64-256.
+    """
+    n_chains = spins.shape[0]
+    n = L * M
+    p53 = np.uint64(p_add * 9007199254740992.0)
+    p_hi = p53 >> _U21
+    p_lo = p53 & _LOW21
+    for c in numba.prange(n_chains):
+        sp = spins[c]
+        s0, s1, s2, s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        stack_site = np.empty(n + 4, dtype=np.int32)
+        stack_col = np.empty(n + 4, dtype=np.int32)
+        flipped_total = 0
+        for t in range(n_samples):
+            for _ in range(thin):
+                if max_flips > 0 and flipped_total >= max_flips:
+                    break
+                flipped = 0
+                for _cl in range(clusters):
+                    x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                    seed_site = int(to_unit(x) * n)
+                    old = np.int64(sp[seed_site])
+                    sp[seed_site] = -old
+                    stack_site[0] = seed_site
+                    stack_col[0] = seed_site % M
+                    top = 1
+                    flipped += 1
+                    while top > 0:
+                        top -= 1
+                        i = np.int64(stack_site[top])
+                        col = np.int64(stack_col[top])
+                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                        edge = np.int64(col == M - 1)  # right
+                        j = i + 1 - M * edge
+                        joins, s0, s1, s2, s3 = _join(sp, j, old, x >> _U32, p_hi, p_lo, s0, s1, s2, s3)
+                        stack_site[top] = j
+                        stack_col[top] = col + 1 - M * edge
+                        top += joins
+                        flipped += joins
+                        j = i + M - n * np.int64(i >= n - M)  # down
+                        joins, s0, s1, s2, s3 = _join(sp, j, old, x & _LOW32, p_hi, p_lo, s0, s1, s2, s3)
+                        stack_site[top] = j
+                        stack_col[top] = col
+                        top += joins
+                        flipped += joins
+                        x, s0, s1, s2, s3 = xoshiropp_next(s0, s1, s2, s3)
+                        edge = np.int64(col == 0)  # left
+                        j = i - 1 + M * edge
+                        joins, s0, s1, s2, s3 = _join(sp, j, old, x >> _U32, p_hi, p_lo, s0, s1, s2, s3)
+                        stack_site[top] = j
+                        stack_col[top] = col - 1 + M * edge
+                        top += joins
+                        flipped += joins
+                        j = i - M + n * np.int64(i < M)  # up
+                        joins, s0, s1, s2, s3 = _join(sp, j, old, x & _LOW32, p_hi, p_lo, s0, s1, s2, s3)
+                        stack_site[top] = j
+                        stack_col[top] = col
+                        top += joins
+                        flipped += joins
+                flipped_total += flipped
+            bond, mag = _measure_torus(sp, L, M)
+            out_bond[c, t] = bond
+            out_mag[c, t] = mag
+            if store:
+                for i in range(n):
+                    out_cfg[c, t, i] = sp[i]
         out_flipped[c] = flipped_total
         rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = s0, s1, s2, s3
 

@@ -147,33 +147,32 @@ class Wolff(UpdateRule):
         # all (cluster sizes from a hot start are far too small; each chain stops on its own,
         # which is burn-in, not sampling), then measure 64 clusters.
         flipped = np.zeros(n_chains, dtype=np.int64)
-        _kernels.wolff_run(
-            spins, tables.nbr32, p_add, 1, rng, 1, 20 * n, False, cfg, bond, mag, flipped, 20 * n
-        )
+        _wolff(spins, tables, p_add, 1, rng, 1, 20 * n, False, cfg, bond, mag, flipped, 20 * n)
         flipped = np.zeros(n_chains, dtype=np.int64)
-        _kernels.wolff_run(spins, tables.nbr32, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped, 0)
+        _wolff(spins, tables, p_add, 1, rng, 1, 64, False, cfg, bond, mag, flipped, 0)
         mean_size = flipped.sum() / (64 * n_chains)
         return {"clusters": max(1, round(n / mean_size))}
 
     def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
         cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
         flipped = np.zeros(spins.shape[0], dtype=np.int64)
-        _kernels.wolff_run(
-            spins,
-            tables.nbr32,
-            _bond_probability(K),
-            params["clusters"],
-            rng,
-            n_samples,
-            thin,
-            store,
-            cfg,
-            bond,
-            mag,
-            flipped,
-            0,
-        )
+        p_add = _bond_probability(K)
+        _wolff(spins, tables, p_add, params["clusters"], rng, n_samples, thin, store, cfg, bond, mag, flipped, 0)
         return cfg, bond, mag
+
+
+def _wolff(spins, tables, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips):
+    """The Wolff kernel for the lattice: index arithmetic on tori, the neighbour table
+    otherwise (the same Markov chain, bit for bit, where both apply)."""
+    if tables.torus is not None:
+        L, M = tables.torus
+        _kernels.wolff_torus_run(
+            spins, L, M, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips
+        )
+    else:
+        _kernels.wolff_run(
+            spins, tables.nbr32, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips
+        )
 
 
 @dataclass(frozen=True)

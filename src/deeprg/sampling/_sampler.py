@@ -32,6 +32,7 @@ class _Tables:
     order: np.ndarray
     bonds: np.ndarray
     square: tuple[int, int] | None = None  # (L, M) for a periodic square lattice with even sides
+    torus: tuple[int, int] | None = None  # (L, M) for any periodic square lattice
 
     @cached_property
     def nbr32(self) -> np.ndarray:
@@ -50,11 +51,10 @@ def _tables(lattice) -> _Tables:
         order = np.concatenate([np.arange(0, n, 2), np.arange(1, n, 2)])
     else:  # not bipartite: a sequential sweep is equally valid
         order = np.arange(n)
-    square = None
-    if isinstance(lattice, SquareLattice) and lattice.periodic and lattice.L % 2 == 0 and lattice.M % 2 == 0:
-        square = (lattice.L, lattice.M)
+    torus = (lattice.L, lattice.M) if isinstance(lattice, SquareLattice) and lattice.periodic else None
+    square = torus if torus is not None and lattice.L % 2 == 0 and lattice.M % 2 == 0 else None
     return _Tables(
-        n, np.ascontiguousarray(nbr, dtype=np.int64), order.astype(np.int64), lattice.bonds.copy(), square
+        n, np.ascontiguousarray(nbr, dtype=np.int64), order.astype(np.int64), lattice.bonds.copy(), square, torus
     )
 
 
