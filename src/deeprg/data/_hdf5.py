@@ -69,6 +69,23 @@ class SpinDataset:
         return [np.flatnonzero(self.chain == c) for c in np.unique(self.chain)]
 
 
+def _first_non_spin(configs: np.ndarray, block: int = 1 << 20) -> int | None:
+    """Flat index of the first value of an int8 array outside {-1, +1}, or None.
+
+    Works in cache-sized blocks without temporaries of the array's size (10^8-byte datasets):
+    as uint8, v + 1 is 0 for -1 and 2 for +1, the only values with (v + 1) & 0xFD == 0.
+    """
+    flat = np.ascontiguousarray(configs).reshape(-1).view(np.uint8)
+    buf = np.empty(min(block, flat.size), dtype=np.uint8)
+    for start in range(0, flat.size, block):
+        part = flat[start : start + block]
+        tmp = np.add(part, np.uint8(1), out=buf[: part.size])
+        np.bitwise_and(tmp, np.uint8(0xFD), out=tmp)
+        if tmp.any():
+            return start + int(np.flatnonzero(tmp)[0])
+    return None
+
+
 def _validate_configs(configs: np.ndarray, where: str) -> None:
     if configs.dtype != np.int8:
         raise DatasetError(f"{where}: /configs has dtype {configs.dtype}, expected int8 values in {{-1, +1}}")
@@ -76,9 +93,9 @@ def _validate_configs(configs: np.ndarray, where: str) -> None:
         raise DatasetError(f"{where}: /configs has shape {configs.shape}, expected (n, N) or (n, L, M)")
     if configs.shape[0] == 0:
         raise DatasetError(f"{where}: /configs holds no samples")
-    bad = np.abs(configs) != 1
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
+    bad_at = _first_non_spin(configs)
+    if bad_at is not None:
+        first = tuple(int(i) for i in np.unravel_index(bad_at, configs.shape))
         raise DatasetError(
             f"{where}: /configs holds values outside {{-1, +1}} (e.g. {int(configs[first])} at index {first}); "
             "0/1 data must be mapped to -1/+1 first"
@@ -97,6 +114,33 @@ def _name_dimensions(f: h5py.File, shape: tuple) -> None:
     if "chain" in f:
         f["chain"].dims[0].attach_scale(f["sample"])
         f["chain"].dims[0].label = "sample"
+
+
+def _write_compressed_chunks(dset: h5py.Dataset, configs: np.ndarray, rows: int, level: int) -> None:
+    """Fill ``dset`` (chunks of ``rows`` samples, filters shuffle + gzip) chunk by chunk, with
+    the chunks deflated on several threads (zlib releases the GIL; h5py would deflate them
+    one after another on one core).
+
+    The bytes are what HDF5 writes itself: shuffle is the identity for 1-byte elements, its
+    deflate filter is zlib's compress2 at the same level, and the last chunk is padded to full
+    size with the fill value 0.
+    """
+    import zlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = configs.shape[0]
+
+    def deflate(start: int) -> bytes:
+        block = configs[start : start + rows]
+        if block.shape[0] < rows:
+            block = np.concatenate([block, np.zeros((rows - block.shape[0], *block.shape[1:]), np.int8)])
+        return zlib.compress(np.ascontiguousarray(block).data, level)
+
+    starts = range(0, n, rows)
+    zeros = (0,) * (configs.ndim - 1)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(starts), os.cpu_count() or 1, 8))) as pool:
+        for start, payload in zip(starts, pool.map(deflate, starts), strict=True):
+            dset.id.write_direct_chunk((start, *zeros), payload)
 
 
 def write_dataset(
@@ -125,14 +169,16 @@ def write_dataset(
     image = io.BytesIO()
     with h5py.File(image, "w") as f:
         chunk = (min(configs.shape[0], max(1, (1 << 20) // max(1, configs[0].size))), *configs.shape[1:])
-        f.create_dataset(
+        dset = f.create_dataset(
             "configs",
-            data=configs,
+            shape=configs.shape,
+            dtype=np.int8,
             chunks=chunk,
             compression="gzip",
             compression_opts=compression_level,
             shuffle=True,
         )
+        _write_compressed_chunks(dset, configs, chunk[0], compression_level)
         if chain is not None:
             chain = np.asarray(chain, dtype=np.int32)
             if chain.shape != (configs.shape[0],):
