@@ -415,7 +415,19 @@ def test_wolff_torus_kernel_is_the_table_kernel_bit_for_bit(shape):
         for n_samples, thin, clusters, max_flips in ((1, 50, 1, 7 * n), (40, 3, 2, 0)):
             cfg, bond, mag = _outputs(chains, n_samples, n, True)
             flipped = np.zeros(chains, dtype=np.int64)
-            args = (K_CRITICAL * 1.1, clusters, rng, n_samples, thin, True, cfg, bond, mag, flipped, max_flips)
+            args = (
+                K_CRITICAL * 1.1,
+                clusters,
+                rng,
+                n_samples,
+                thin,
+                True,
+                cfg,
+                bond,
+                mag,
+                flipped,
+                max_flips,
+            )
             if kernel == "table":
                 _kernels.wolff_run(spins, tables.nbr32, -np.expm1(-2 * args[0]), *args[1:])
             else:

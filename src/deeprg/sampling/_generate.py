@@ -385,6 +385,7 @@ def generate_samples(
         if surplus == 0:
             return a.reshape(n_samples, *a.shape[2:])
         return np.concatenate([a[c, : take[c]] for c in range(n_chains)])
+
     attrs = {
         "model": "ising2d" if isinstance(lattice, SquareLattice) else "ising1d",
         "L": lattice.L if isinstance(lattice, SquareLattice) else lattice.n,

@@ -157,7 +157,9 @@ class Wolff(UpdateRule):
         cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
         flipped = np.zeros(spins.shape[0], dtype=np.int64)
         p_add = _bond_probability(K)
-        _wolff(spins, tables, p_add, params["clusters"], rng, n_samples, thin, store, cfg, bond, mag, flipped, 0)
+        _wolff(
+            spins, tables, p_add, params["clusters"], rng, n_samples, thin, store, cfg, bond, mag, flipped, 0
+        )
         return cfg, bond, mag
 
 
@@ -171,7 +173,19 @@ def _wolff(spins, tables, p_add, clusters, rng, n_samples, thin, store, cfg, bon
         )
     else:
         _kernels.wolff_run(
-            spins, tables.nbr32, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips
+            spins,
+            tables.nbr32,
+            p_add,
+            clusters,
+            rng,
+            n_samples,
+            thin,
+            store,
+            cfg,
+            bond,
+            mag,
+            flipped,
+            max_flips,
         )
 
 

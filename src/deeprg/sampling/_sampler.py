@@ -54,7 +54,12 @@ def _tables(lattice) -> _Tables:
     torus = (lattice.L, lattice.M) if isinstance(lattice, SquareLattice) and lattice.periodic else None
     square = torus if torus is not None and lattice.L % 2 == 0 and lattice.M % 2 == 0 else None
     return _Tables(
-        n, np.ascontiguousarray(nbr, dtype=np.int64), order.astype(np.int64), lattice.bonds.copy(), square, torus
+        n,
+        np.ascontiguousarray(nbr, dtype=np.int64),
+        order.astype(np.int64),
+        lattice.bonds.copy(),
+        square,
+        torus,
     )
 
 
