@@ -389,7 +389,7 @@ def test_msc_pack_and_bit_sliced_measurement_match_numpy(L, M):
     _msc.unpack(words, back)
     assert np.array_equal(back, spins)
     p4, p8 = _msc.threshold_masks(np.exp(-4 * 0.3)), _msc.threshold_masks(np.exp(-8 * 0.3))
-    state = np.arange(1, 5, dtype=np.uint64).reshape(1, 4)
+    state = np.arange(1, 4 * _msc.N_LANES + 1, dtype=np.uint64).reshape(1, _msc.N_LANES, 4)
     cfg, bond, mag = _outputs(64, 3, n, True)
     _msc.msc_square_run(words, L, M, p4, p8, state, 3, 1, True, cfg, bond, mag)
     c = cfg.reshape(64, 3, L, M).astype(np.int64)

@@ -172,41 +172,160 @@ def unpack(words, spins):
                 spins[g * 64 + b, i] = 1 - 2 * np.int8((words[g, i] >> np.uint64(b)) & np.uint64(1))
 
 
+N_LANES = 8  # generator streams held side by side: one AVX-512 register of uint64 per state word
+_N_FIXED_LANES = 11  # comparison words every site of an 8-site block draws in the vector loop
+_NV = N_LANES
+
+
+@numba.njit(inline="always")
+def _block_site(T, v, p4, p8):
+    """One site update of 64 replicas in lane v of an 8-site block, the whole update in
+    straight-line code so that the loop over v vectorises (one zmm register per quantity).
+
+    ``T`` (uint64 (12 N_LANES,), rows of N_LANES): 0 the site's word (in: old, out: new),
+    1-4 its left, right, up and down neighbours, 5-8 the xoshiro256++ state of lane v, and out:
+    9 the lanes still undecided after ``_N_FIXED_LANES`` comparison words, 10-11 the dE = 4K and
+    dE = 8K lanes (for the exact tail in :func:`_block_tail`)."""
+    s = T[v]
+    b0, b1, b2 = _anti_aligned_count(s, T[_NV + v], T[2 * _NV + v], T[3 * _NV + v], T[4 * _NV + v])
+    low = ~(b2 | b1)
+    eq2 = b1 & ~b0 & ~b2
+    eq1 = low & b0
+    eq0 = low & ~b0
+    a0, a1, a2, a3 = T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v]
+    x, a0, a1, a2, a3 = xoshiropp_next(a0, a1, a2, a3)
+    flip, und = _compare_word(0, x, eq1, eq0, p4, p8, eq2 & x, eq1 | eq0)
+    for j in range(1, _N_FIXED_LANES):  # constant trip count: unrolled, no branch on data
+        x, a0, a1, a2, a3 = xoshiropp_next(a0, a1, a2, a3)
+        flip, und = _compare_word(j, x, eq1, eq0, p4, p8, flip, und)
+    T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v] = a0, a1, a2, a3
+    T[9 * _NV + v] = und
+    T[10 * _NV + v] = eq1
+    T[11 * _NV + v] = eq0
+    T[v] = s ^ (b2 | (b1 & b0) | flip)
+
+
+@numba.njit(inline="always")
+def _block_tail(T, v, p4, p8):
+    """Lane v's replicas still undecided after the fixed words: more words from lane v's own
+    stream until every replica is decided (or the threshold's expansion ends: U >= p)."""
+    und = T[9 * _NV + v]
+    if und != _ZERO:
+        a0, a1, a2, a3 = T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v]
+        eq1, eq0 = T[10 * _NV + v], T[11 * _NV + v]
+        flip = _ZERO
+        j = _N_FIXED_LANES
+        n_bits = p4.shape[0]
+        while und != _ZERO and j < n_bits:
+            x, a0, a1, a2, a3 = xoshiropp_next(a0, a1, a2, a3)
+            flip, und = _compare_word(j, x, eq1, eq0, p4, p8, flip, und)
+            j += 1
+        T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v] = a0, a1, a2, a3
+        T[v] ^= flip
+
+
+@numba.njit(inline="always")
+def _split_rows(w, X, L, M):
+    """Natural layout (L*M,) -> colour-split rows with halos: row r of X holds its even
+    columns then its odd columns, each half as [last, c_0 .. c_{H-1}, first] (H = M / 2)."""
+    H = M // 2
+    R = M + 4
+    for r in range(L):
+        e = r * R + 1
+        o = e + H + 2
+        for k in range(H):
+            X[e + k] = w[r * M + 2 * k]
+            X[o + k] = w[r * M + 2 * k + 1]
+        X[e - 1] = X[e + H - 1]
+        X[e + H] = X[e]
+        X[o - 1] = X[o + H - 1]
+        X[o + H] = X[o]
+
+
+@numba.njit(inline="always")
+def _join_rows(X, w, L, M):
+    """Inverse of :func:`_split_rows`."""
+    H = M // 2
+    R = M + 4
+    for r in range(L):
+        e = r * R + 1
+        o = e + H + 2
+        for k in range(H):
+            w[r * M + 2 * k] = X[e + k]
+            w[r * M + 2 * k + 1] = X[o + k]
+
+
 @numba.njit(parallel=True, cache=True)
 def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
     """Multi-spin-coded Metropolis on periodic L x M lattices with even sides: neighbours by
-    index arithmetic (no neighbour table: only the three rows around a site are touched, so
-    the working set stays in cache at any L), bit-sliced energies, checkerboard colours row by
-    row, and xoshiro256++ (all 64 output bits are used as random bits).
+    index arithmetic (only the three rows around a site are touched, so the working set stays
+    in cache at any L), bit-sliced energies, checkerboard colours row by row, xoshiro256++
+    random bits (all 64 output bits are used as random bits).
 
-    ``words``: uint64 (G, L*M); ``rng``: uint64 (G, 4), one stream per word. Other
+    Sites of one colour do not interact, so each row's sites of the colour being updated go
+    in blocks of ``N_LANES`` = 8 updated side by side: site k0 + v of a block takes its
+    random words from stream v of its word's 8 xoshiro256++ streams. The 8 streams are
+    advanced together in the 8 lanes of a vector register (AVX-512 on x86: one instruction
+    per xoshiro step for 8 words, rotates as ``vprolq``), and the neighbour count and the
+    first ``_N_FIXED_LANES`` comparison steps run in the same vector lanes; replicas still
+    undecided then draw further words from their site's stream (:func:`_block_tail`). Each
+    replica still compares its own uniform with the exact threshold (Isakov et al.,
+    Comput. Phys. Commun. 192, 265 (2015); Blackman & Vigna 2018 for the generator): the
+    chain of every replica is the checkerboard Metropolis chain of :func:`msc_metropolis_run`.
+
+    Rows are kept colour-split with one halo word per half (the layout of
+    :func:`_split_rows`), so the left and right neighbours of a block are contiguous loads.
+
+    ``words``: uint64 (G, L*M); ``rng``: uint64 (G, N_LANES, 4), the streams of each word
+    (the result depends on them and on nothing else: not on the number of threads). Other
     arguments as :func:`msc_metropolis_run`.
     """
     n_groups = words.shape[0]
+    H = M // 2
+    R = M + 4  # two halves of H + 2 words
     for g in numba.prange(n_groups):
         w = words[g]
-        s0, s1, s2, s3 = rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3]
+        X = np.empty(L * R, dtype=np.uint64)
+        _split_rows(w, X, L, M)
+        T = np.zeros(12 * _NV, dtype=np.uint64)
+        for v in range(_NV):
+            for c in range(4):
+                T[(5 + c) * _NV + v] = rng[g, v, c]
         for t in range(n_samples):
             for _ in range(thin):
                 for colour in range(2):
                     for r in range(L):
-                        row = r * M
-                        up = ((r + L - 1) % L) * M
-                        down = ((r + 1) % L) * M
-                        for q in range((r + colour) & 1, M, 2):
-                            left = q - 1 if q > 0 else M - 1
-                            right = q + 1 if q < M - 1 else 0
-                            s = w[row + q]
-                            b0, b1, b2 = _anti_aligned_count(
-                                s, w[row + left], w[row + right], w[up + q], w[down + q]
-                            )
-                            low = ~(b2 | b1)
-                            bits, s0, s1, s2, s3 = _flip_bits(
-                                b1 & ~b0 & ~b2, low & b0, low & ~b0, p4, p8, s0, s1, s2, s3
-                            )
-                            w[row + q] = s ^ (b2 | (b1 & b0) | bits)
+                        p = (r + colour) & 1
+                        half = r * R + p * (H + 2)  # the updated half-row's left halo
+                        # unsigned offsets: no negative-index wraparound, so loads stay contiguous
+                        ub = np.uint64(half + 1)
+                        # left neighbour of column k: p = 0: odd half's k - 1 (halo at k = 0); p = 1: even half's k
+                        uo = np.uint64(r * R + (1 - p) * (H + 2) + p)
+                        uu = np.uint64(((r + L - 1) % L) * R + p * (H + 2) + 1)
+                        ud = np.uint64(((r + 1) % L) * R + p * (H + 2) + 1)
+                        for k0 in range(0, H, _NV):
+                            nv = min(_NV, H - k0)
+                            u = np.uint64(k0)
+                            for v in range(nv):  # staging copies: the vector loop then reads and
+                                uv = u + np.uint64(v)  # writes T only, at constant distances
+                                T[v] = X[ub + uv]
+                                T[_NV + v] = X[uo + uv]
+                                T[2 * _NV + v] = X[uo + uv + np.uint64(1)]
+                                T[3 * _NV + v] = X[uu + uv]
+                                T[4 * _NV + v] = X[ud + uv]
+                            for v in range(nv):
+                                _block_site(T, v, p4, p8)
+                            for v in range(nv):
+                                _block_tail(T, v, p4, p8)
+                            for v in range(nv):
+                                X[ub + u + np.uint64(v)] = T[v]
+                        X[half] = X[half + H]  # refresh the halos of the half-row just updated
+                        X[half + H + 1] = X[half + 1]
+            _join_rows(X, w, L, M)
             _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag)
-        rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3] = s0, s1, s2, s3
+        for v in range(_NV):
+            for c in range(4):
+                rng[g, v, c] = T[(5 + c) * _NV + v]
 
 
 _N_PLANES = 48  # bit-sliced lane counters: counts below 2^48

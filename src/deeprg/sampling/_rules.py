@@ -230,15 +230,21 @@ class MultiSpinMetropolis(UpdateRule):
         _msc.pack(np.ascontiguousarray(spins[:, :n]), words)
         p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
-        group_rng = np.ascontiguousarray(rng[::64])  # one stream per word of 64 replicas
-        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++
+        # The streams of replicas 64 g .. 64 g + 63 belong to word g: the square kernel takes
+        # the first N_LANES of them (one per vector lane), the table kernel the first.
+        n_words = n_chains // 64
+        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++ in vector lanes
             L, M = tables.square
+            rows = (64 * np.arange(n_words)[:, None] + np.arange(_msc.N_LANES)).ravel()
+            group_rng = np.ascontiguousarray(rng[rows].reshape(n_words, _msc.N_LANES, 4))
             _msc.msc_square_run(words, L, M, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag)
+            rng[rows] = group_rng.reshape(-1, 4)
         else:
+            group_rng = np.ascontiguousarray(rng[::64])
             _msc.msc_metropolis_run(
                 words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
             )
-        rng[::64] = group_rng
+            rng[::64] = group_rng
         out = np.empty((n_chains, n), dtype=np.int8)
         _msc.unpack(words, out)
         spins[:, :n] = out
