@@ -34,18 +34,34 @@ _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ZERO = np.uint64(0)
 
 
-def threshold_masks(p: float, n_bits: int = 53) -> np.ndarray:
-    """uint64 (n_bits,): all-ones where bit j of the binary expansion of p (0 <= p < 1) is 1.
+def threshold_masks(p: float, n_bits: int | None = None) -> np.ndarray:
+    """uint64 (n,): all-ones where bit j of the binary expansion of p (0 <= p < 1) is 1.
 
-    The kernels read at least the first seven entries: ``n_bits`` >= 7."""
-    out = np.zeros(n_bits, dtype=np.uint64)
+    By default the whole expansion of the double p (it ends: at most 1074 bits), so that a
+    comparison U < p with a uniform U = 0.u_1 u_2 ... is exact: a lane whose bits equal all of
+    p's has U >= p. At least ``_N_FIXED_LANES`` = 11 entries (trailing zeros), as the kernels
+    read that many unconditionally. ``n_bits`` truncates (or pads) to that length instead."""
     x = float(p)
-    for j in range(n_bits):
-        x *= 2.0
+    if not 0.0 <= x < 1.0:
+        raise ValueError(f"threshold must lie in [0, 1), got {p}")
+    bits = []
+    while x != 0.0 and (n_bits is None or len(bits) < n_bits):
+        x *= 2.0  # exact in binary floating point, as is the subtraction below
+        bits.append(x >= 1.0)
         if x >= 1.0:
-            out[j] = _ONES
             x -= 1.0
+    length = max(len(bits), _N_FIXED_LANES) if n_bits is None else n_bits
+    out = np.zeros(length, dtype=np.uint64)
+    out[: len(bits)][np.array(bits, dtype=bool)] = _ONES
     return out
+
+
+def metropolis_thresholds(K: float) -> tuple[np.ndarray, np.ndarray]:
+    """(p4, p8): :func:`threshold_masks` of e^{-4K} and e^{-8K} padded to one length, as the
+    kernels read bit j of both up to ``p4.shape[0]``."""
+    p4, p8 = threshold_masks(np.exp(-4.0 * K)), threshold_masks(np.exp(-8.0 * K))
+    n = max(p4.size, p8.size)
+    return np.pad(p4, (0, n - p4.size)), np.pad(p8, (0, n - p8.size))
 
 
 @numba.njit(inline="always")
@@ -83,7 +99,7 @@ def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
 
     Each dE > 0 lane compares its own uniform U = 0.u_1 u_2 ... (bit j of the j-th word) with
     the threshold's binary expansion, most significant bit first, until every lane is decided
-    (or 53 bits: U = p to 53 bits counts as U >= p). The dE = 0 lanes take their coin from the
+    (or until p's expansion ends: U >= p there). The dE = 0 lanes take their coin from the
     first of those words: the lane sets are disjoint, so no lane sees a bit twice and one word
     per site update is saved.
 
@@ -111,7 +127,8 @@ def _flip_bits(eq2, eq1, eq0, p4, p8, s0, s1, s2, s3):
 @numba.njit(parallel=True, cache=True)
 def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
     """Sweeps of packed replicas. ``words``: uint64 (G, N); ``nbr``: int64 (N, 4);
-    ``p4``, ``p8``: threshold masks (53,) of e^{-4K} and e^{-8K}; ``rng``: uint64 (G, 4).
+    ``p4``, ``p8``: threshold masks of e^{-4K} and e^{-8K}, one length
+    (:func:`metropolis_thresholds`); ``rng``: uint64 (G, 4).
     Records per replica (G*64, n_samples) bond sums and magnetizations, and configurations
     int8 (G*64, n_samples, N) when ``store``."""
     n_groups, n = words.shape

@@ -228,7 +228,7 @@ class MultiSpinMetropolis(UpdateRule):
             )
         words = np.empty((n_chains // 64, n), dtype=np.uint64)
         _msc.pack(np.ascontiguousarray(spins[:, :n]), words)
-        p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+        p4, p8 = _msc.metropolis_thresholds(K)
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
         # The streams of replicas 64 g .. 64 g + 63 belong to word g: the square kernel takes
         # the first N_LANES of them (one per vector lane), the table kernel the first.
@@ -262,7 +262,7 @@ def _spatial_run(spins, rng, tables, K, n_samples, thin, store):
 
     L, M = tables.square
     cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
-    p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+    p4, p8 = _msc.metropolis_thresholds(K)
     _msc.spatial_metropolis_run(
         spins, L, M, _msc.strip_width(M), p4, p8, rng, n_samples, thin, store, cfg, bond, mag
     )
