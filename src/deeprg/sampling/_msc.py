@@ -195,7 +195,26 @@ _NV = N_LANES
 
 
 @numba.njit(inline="always")
-def _block_site(T, v, p4, p8):
+def _leading_bits(p):
+    """The first ``_N_FIXED_LANES`` threshold bits of masks ``p`` as one uint64: bit j = p[j]."""
+    out = _ZERO
+    for j in range(_N_FIXED_LANES):
+        out |= (p[j] & np.uint64(1)) << np.uint64(j)
+    return out
+
+
+@numba.njit(inline="always")
+def _compare_bits(j, x, eq1, eq0, P4, P8, flip, undecided):
+    """:func:`_compare_word` with the thresholds' bit j taken from the scalars of
+    :func:`_leading_bits` (registers, not memory: the vector loop then touches one array)."""
+    sh = np.uint64(j)
+    pj = (eq1 & (_ZERO - ((P4 >> sh) & np.uint64(1)))) | (eq0 & (_ZERO - ((P8 >> sh) & np.uint64(1))))
+    newly = undecided & (pj ^ x)
+    return flip | (newly & pj), undecided ^ newly
+
+
+@numba.njit(inline="always")
+def _block_site(T, v, P4, P8):
     """One site update of 64 replicas in lane v of an 8-site block, the whole update in
     straight-line code so that the loop over v vectorises (one zmm register per quantity).
 
@@ -211,10 +230,10 @@ def _block_site(T, v, p4, p8):
     eq0 = low & ~b0
     a0, a1, a2, a3 = T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v]
     x, a0, a1, a2, a3 = xoshiropp_next(a0, a1, a2, a3)
-    flip, und = _compare_word(0, x, eq1, eq0, p4, p8, eq2 & x, eq1 | eq0)
+    flip, und = _compare_bits(0, x, eq1, eq0, P4, P8, eq2 & x, eq1 | eq0)
     for j in range(1, _N_FIXED_LANES):  # constant trip count: unrolled, no branch on data
         x, a0, a1, a2, a3 = xoshiropp_next(a0, a1, a2, a3)
-        flip, und = _compare_word(j, x, eq1, eq0, p4, p8, flip, und)
+        flip, und = _compare_bits(j, x, eq1, eq0, P4, P8, flip, und)
     T[5 * _NV + v], T[6 * _NV + v], T[7 * _NV + v], T[8 * _NV + v] = a0, a1, a2, a3
     T[9 * _NV + v] = und
     T[10 * _NV + v] = eq1
@@ -272,6 +291,45 @@ def _join_rows(X, w, L, M):
             w[r * M + 2 * k + 1] = X[o + k]
 
 
+@numba.njit(inline="always")
+def split_sweeps(X, T, L, M, p4, p8, n_sweeps):
+    """``n_sweeps`` checkerboard sweeps of one word's lattices held in the colour-split layout
+    ``X`` (:func:`_split_rows`), in blocks of N_LANES sites whose streams live in ``T``
+    (rows 5-8, see :func:`_block_site`). The body of :func:`msc_square_run`."""
+    H = M // 2
+    R = M + 4
+    P4, P8 = _leading_bits(p4), _leading_bits(p8)
+    for _ in range(n_sweeps):
+        for colour in range(2):
+            for r in range(L):
+                p = (r + colour) & 1
+                half = r * R + p * (H + 2)  # the updated half-row's left halo
+                # unsigned offsets: no negative-index wraparound, so loads stay contiguous
+                ub = np.uint64(half + 1)
+                # left neighbour of column k: p = 0: odd half's k - 1 (halo at k = 0); p = 1: even half's k
+                uo = np.uint64(r * R + (1 - p) * (H + 2) + p)
+                uu = np.uint64(((r + L - 1) % L) * R + p * (H + 2) + 1)
+                ud = np.uint64(((r + 1) % L) * R + p * (H + 2) + 1)
+                for k0 in range(0, H, _NV):
+                    nv = min(_NV, H - k0)
+                    u = np.uint64(k0)
+                    for v in range(nv):  # staging copies: the vector loop then reads and
+                        uv = u + np.uint64(v)  # writes T only, at constant distances
+                        T[v] = X[ub + uv]
+                        T[_NV + v] = X[uo + uv]
+                        T[2 * _NV + v] = X[uo + uv + np.uint64(1)]
+                        T[3 * _NV + v] = X[uu + uv]
+                        T[4 * _NV + v] = X[ud + uv]
+                    for v in range(nv):
+                        _block_site(T, v, P4, P8)
+                    for v in range(nv):
+                        _block_tail(T, v, p4, p8)
+                    for v in range(nv):
+                        X[ub + u + np.uint64(v)] = T[v]
+                X[half] = X[half + H]  # refresh the halos of the half-row just updated
+                X[half + H + 1] = X[half + 1]
+
+
 @numba.njit(parallel=True, cache=True)
 def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, out_bond, out_mag):
     """Multi-spin-coded Metropolis on periodic L x M lattices with even sides: neighbours by
@@ -298,8 +356,7 @@ def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, ou
     arguments as :func:`msc_metropolis_run`.
     """
     n_groups = words.shape[0]
-    H = M // 2
-    R = M + 4  # two halves of H + 2 words
+    R = M + 4  # two halves of M / 2 + 2 words
     for g in numba.prange(n_groups):
         w = words[g]
         X = np.empty(L * R, dtype=np.uint64)
@@ -309,35 +366,7 @@ def msc_square_run(words, L, M, p4, p8, rng, n_samples, thin, store, out_cfg, ou
             for c in range(4):
                 T[(5 + c) * _NV + v] = rng[g, v, c]
         for t in range(n_samples):
-            for _ in range(thin):
-                for colour in range(2):
-                    for r in range(L):
-                        p = (r + colour) & 1
-                        half = r * R + p * (H + 2)  # the updated half-row's left halo
-                        # unsigned offsets: no negative-index wraparound, so loads stay contiguous
-                        ub = np.uint64(half + 1)
-                        # left neighbour of column k: p = 0: odd half's k - 1 (halo at k = 0); p = 1: even half's k
-                        uo = np.uint64(r * R + (1 - p) * (H + 2) + p)
-                        uu = np.uint64(((r + L - 1) % L) * R + p * (H + 2) + 1)
-                        ud = np.uint64(((r + 1) % L) * R + p * (H + 2) + 1)
-                        for k0 in range(0, H, _NV):
-                            nv = min(_NV, H - k0)
-                            u = np.uint64(k0)
-                            for v in range(nv):  # staging copies: the vector loop then reads and
-                                uv = u + np.uint64(v)  # writes T only, at constant distances
-                                T[v] = X[ub + uv]
-                                T[_NV + v] = X[uo + uv]
-                                T[2 * _NV + v] = X[uo + uv + np.uint64(1)]
-                                T[3 * _NV + v] = X[uu + uv]
-                                T[4 * _NV + v] = X[ud + uv]
-                            for v in range(nv):
-                                _block_site(T, v, p4, p8)
-                            for v in range(nv):
-                                _block_tail(T, v, p4, p8)
-                            for v in range(nv):
-                                X[ub + u + np.uint64(v)] = T[v]
-                        X[half] = X[half + H]  # refresh the halos of the half-row just updated
-                        X[half + H + 1] = X[half + 1]
+            split_sweeps(X, T, L, M, p4, p8, thin)
             _join_rows(X, w, L, M)
             _measure_square(w, L, M, g, t, store, out_cfg, out_bond, out_mag)
         for v in range(_NV):
