@@ -167,15 +167,17 @@ def _kernels():
     return kernels, metropolis_thresholds, _NV
 
 
-def _kernel_table(repeat: int, flips: float) -> None:
+def _kernel_table(repeat: int, flips: float, only: str | None, sizes) -> None:
     numba.set_num_threads(1)
     kernels, thresholds, nv = _kernels()
+    if only:
+        kernels = {k: f for k, f in kernels.items() if only in k}
     p4, p8 = thresholds(K_C)
     print(f"# msc kernel, flips/ns per core at K_c (load {os.getloadavg()})\n")
-    print("| variant | L = 64 | L = 256 | L = 1024 |")
-    print("|---|---|---|---|")
+    print(f"| variant | {' | '.join(f'L = {L}' for L in sizes)} |")
+    print("|---" * (len(sizes) + 1) + "|")
     table = {name: [] for name in kernels}
-    for L in (64, 256, 1024):
+    for L in sizes:
         sweeps = max(2, int(flips / 64 / L / L))
         states = {}
         for name, fn in kernels.items():
@@ -221,11 +223,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--flips", type=float, default=6e7, help="attempted flips per timing")
     parser.add_argument("--sampler", action="store_true", help="one line of sampler flips/ns")
+    parser.add_argument("--only", help="run only the variants whose name contains this")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 256, 1024])
     args = parser.parse_args()
     if args.sampler:
         _sampler_line(args.repeat)
     else:
-        _kernel_table(args.repeat, args.flips)
+        _kernel_table(args.repeat, args.flips, args.only, args.sizes)
 
 
 if __name__ == "__main__":
