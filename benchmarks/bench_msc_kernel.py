@@ -43,9 +43,11 @@ def _kernels():
         _join_rows,
         _split_rows,
         metropolis_thresholds,
+        msc_square_run,
         split_sweeps,
     )
     from deeprg.sampling._rng import xoshiropp_next
+    from deeprg.sampling._rules import _outputs
 
     # every variant runs inside a one-iteration prange, as the shipped kernels do (numba
     # compiles a prange body as its own function; LLVM's vectoriser decides differently there)
@@ -158,9 +160,17 @@ def _kernels():
 
         return run
 
+    def shipped(w, L, p4, p8, st, sweeps):
+        cfg, bond, mag = _outputs(64, 1, L * L, False)
+        msc_square_run(
+            w.reshape(1, -1), L, L, p4, p8, st.reshape(1, nv_, 4), 1, sweeps, False, cfg, bond, mag
+        )
+
+    nv_ = _NV
     kernels = {
         "scalar kernel (before)": scalar,
         "vector lanes (after)": vector,
+        "msc_square_run as shipped (+ one measurement)": shipped,
         "vector count only": split_variant(0),
         "vector count + 11 words, no comparison": split_variant(1),
     }

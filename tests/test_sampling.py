@@ -370,7 +370,7 @@ def test_cluster_pilot_configurations_become_exact_samples():
     np.testing.assert_array_equal(g.configs, g2.configs)
 
 
-@pytest.mark.parametrize("L, M", [(4, 6), (16, 16), (8, 34)])
+@pytest.mark.parametrize("L, M", [(4, 6), (16, 16), (8, 34), (2, 2), (2, 300)])
 def test_msc_pack_and_bit_sliced_measurement_match_numpy(L, M):
     """pack/unpack are inverse, and the lane counters of the multi-spin-coded square kernel
     give every replica's bond sum and magnetization (checked on the stored configurations)."""

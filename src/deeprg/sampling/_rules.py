@@ -210,7 +210,8 @@ class MultiSpinMetropolis(UpdateRule):
 
     Same Markov chain as :class:`Metropolis` for each replica (zero-energy flips accepted with
     probability 1/2), with independent random bits per replica; n_chains must be a multiple
-    of 64. With even sides the kernel uses index arithmetic and xoshiro256++.
+    of 64. With even sides the kernel uses index arithmetic and xoshiro256++, 8 sites at once
+    in vector lanes with 8 streams per word (the first 8 chains' streams of each 64).
     See :mod:`deeprg.sampling._msc`.
     """
 
