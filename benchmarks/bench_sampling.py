@@ -253,7 +253,12 @@ def _timed(fn) -> float:
 # ------------------------------------------------------------------ 3. same sweeps, whole processes
 def same_sweeps(quick: bool, repeat: int, tmp: Path) -> dict:
     out = {}
-    for L, n, d in ((64, 400, 50), (256, 20 if quick else 40, 50)):
+    # The first two are the issue's example (start-up decides them); the long ones measure the
+    # sweeps themselves (mcising needs ~4-7 s for them).
+    runs = [(64, 400, 50), (256, 20 if quick else 40, 50)]
+    if not quick:
+        runs += [(64, 4000, 50), (256, 400, 50)]
+    for L, n, d in runs:
         deeprg = [
             DEEPRG, "sample", "ising2d", "--L", str(L), "--K", repr(K_CRITICAL), "--n", str(n),
             "--algo", "metropolis", "--chains", "1", "--burn-in", "0", "--decorrelate", str(d),
@@ -270,7 +275,12 @@ def same_sweeps(quick: bool, repeat: int, tmp: Path) -> dict:
             "0",
             str(tmp / "m.npy"),
         ]
-        out[L] = {"n": n, "decorrelate": d, **interleaved({"deeprg": deeprg, "mcising": mc}, repeat)}
+        out[f"{L}:{n}"] = {
+            "L": L,
+            "n": n,
+            "decorrelate": d,
+            **interleaved({"deeprg": deeprg, "mcising": mc}, repeat),
+        }
     return out
 
 
@@ -310,14 +320,14 @@ def _taus_of_chains(configs: np.ndarray, groups: list[np.ndarray]) -> dict:
     }
 
 
-def independent(quick: bool, repeat: int, tmp: Path, sizes: dict | None = None) -> dict:
+def independent(quick: bool, repeat: int, tmp: Path, sizes: list[tuple[int, int]] | None = None) -> dict:
     """Independent samples at K_c: every code thins by ceil(max(tau_E, tau_|M|)) (deeprg from
     its own pilot, mcising from an untimed pilot given to it), and the independent samples it
     delivers are n / max(1, tau) with tau measured on the stored samples, for |M| alone and for
     the slower of E and |M|."""
     out = {}
-    sizes = sizes or {64: 2000 if quick else 5000, 128: 500 if quick else 2000}
-    for L, n in sizes.items():
+    sizes = sizes or [(64, 2000), (128, 500)] + ([] if quick else [(64, 20000), (128, 4000)])
+    for L, n in sizes:
         cmds = {
             "deeprg sample (default: --algo auto)": [
                 DEEPRG, "sample", "ising2d", "--L", str(L), "--K", repr(K_CRITICAL), "--n", str(n),
@@ -350,7 +360,7 @@ def independent(quick: bool, repeat: int, tmp: Path, sizes: dict | None = None) 
                 r[f"{k}_per_s"] = r[k] / r["wall"]
                 r[f"{k}_per_cpu_s"] = r[k] / r["cpu"]
             r.pop("out")
-        out[L] = {"n": n, "pilot_tau": taus, **res}
+        out[f"{L}:{n}"] = {"L": L, "n": n, "pilot_tau": taus, **res}
     return out
 
 
@@ -441,17 +451,17 @@ def main():
                 "| L | samples x sweeps apart | deeprg wall / CPU [s] | mcising wall / CPU [s] | ratio (wall, CPU) |"
             )
             print("|---|---|---|---|---|")
-            for L, r in res.items():
+            for r in res.values():
                 a, b = r["deeprg"], r["mcising"]
                 print(
-                    f"| {L} | {r['n']} x {r['decorrelate']} | {a['wall']:.2f} / {a['cpu']:.2f} | "
+                    f"| {r['L']} | {r['n']} x {r['decorrelate']} | {a['wall']:.2f} / {a['cpu']:.2f} | "
                     f"{b['wall']:.2f} / {b['cpu']:.2f} | {b['wall'] / a['wall']:.2f}x, {b['cpu'] / a['cpu']:.2f}x |"
                 )
             print()
         if "4" in only:
             sizes = None
             if args.sizes:
-                sizes = {int(a): int(b) for a, b in (x.split(":") for x in args.sizes.split(","))}
+                sizes = [(int(a), int(b)) for a, b in (x.split(":") for x in args.sizes.split(","))]
             res = results["independent"] = independent(args.quick, args.repeat, tmp, sizes)
             print("## 4. Independent samples at K_c, whole processes\n")
             print(
@@ -459,7 +469,7 @@ def main():
                 "| vs best mcising, abs M (wall, CPU) | vs best mcising, both (wall, CPU) |"
             )
             print("|---|---|---|---|---|---|---|---|---|")
-            for L, r in res.items():
+            for r in res.values():
                 rows = {k: v for k, v in r.items() if isinstance(v, dict) and "wall" in v}
                 best = {
                     f"{k}_per_{u}": max(
@@ -477,7 +487,7 @@ def main():
                         for m in ("independent", "independent_both")
                     ]
                     print(
-                        f"| {L} | {r['n']} | {name} | {v['wall']:.2f} | {v['cpu']:.2f} | "
+                        f"| {r['L']} | {r['n']} | {name} | {v['wall']:.2f} | {v['cpu']:.2f} | "
                         f"{t['energy']:.2f}, {t['abs_m']:.2f} | {v['independent']:.0f}; {v['independent_both']:.0f} | "
                         f"{ratios[0]} | {ratios[1]} |"
                     )

@@ -428,10 +428,8 @@ def test_wolff_torus_kernel_is_the_table_kernel_bit_for_bit(shape):
                 flipped,
                 max_flips,
             )
-            if kernel == "table":
-                _kernels.wolff_run(spins, tables.nbr32, -np.expm1(-2 * args[0]), *args[1:])
-            else:
-                _kernels.wolff_torus_run(spins, *shape, -np.expm1(-2 * args[0]), *args[1:])
+            torus = (0, 0) if kernel == "table" else shape
+            _kernels.wolff_run(spins, tables.nbr32, *torus, -np.expm1(-2 * args[0]), *args[1:])
             out += [cfg, bond, mag, flipped]
         results.append((out, spins, rng))
     (a, spins_a, rng_a), (b, spins_b, rng_b) = results

@@ -164,29 +164,26 @@ class Wolff(UpdateRule):
 
 
 def _wolff(spins, tables, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips):
-    """The Wolff kernel for the lattice: index arithmetic on tori, the neighbour table
-    otherwise (the same Markov chain, bit for bit, where both apply)."""
-    if tables.torus is not None:
-        L, M = tables.torus
-        _kernels.wolff_torus_run(
-            spins, L, M, p_add, clusters, rng, n_samples, thin, store, cfg, bond, mag, flipped, max_flips
-        )
-    else:
-        _kernels.wolff_run(
-            spins,
-            tables.nbr32,
-            p_add,
-            clusters,
-            rng,
-            n_samples,
-            thin,
-            store,
-            cfg,
-            bond,
-            mag,
-            flipped,
-            max_flips,
-        )
+    """The Wolff kernel: index arithmetic on tori, the neighbour table otherwise (the same
+    Markov chain, bit for bit, where both apply)."""
+    L, M = tables.torus if tables.torus is not None else (0, 0)
+    _kernels.wolff_run(
+        spins,
+        tables.nbr32,
+        L,
+        M,
+        p_add,
+        clusters,
+        rng,
+        n_samples,
+        thin,
+        store,
+        cfg,
+        bond,
+        mag,
+        flipped,
+        max_flips,
+    )
 
 
 @dataclass(frozen=True)
