@@ -519,13 +519,16 @@ def test_msc_square_vector_kernel_matches_a_replica_by_replica_reference(L, M):
     streams = rng.integers(1, 2**63, size=(2, _msc.N_LANES, 4), dtype=np.uint64)
     p4, p8 = _msc.metropolis_thresholds(K)
     results = []
-    for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-        numba.set_num_threads(threads)
-        w, st = words.copy(), streams.copy()
-        cfg, bond, mag = _outputs(128, 1, n, False)
-        _msc.msc_square_run(w, L, M, p4, p8, st, 1, 2, False, cfg, bond, mag)
-        results.append((w, st))
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            w, st = words.copy(), streams.copy()
+            cfg, bond, mag = _outputs(128, 1, n, False)
+            _msc.msc_square_run(w, L, M, p4, p8, st, 1, 2, False, cfg, bond, mag)
+            results.append((w, st))
+    finally:
+        numba.set_num_threads(before)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     py_streams = [[int(x) for x in row] for row in streams[1]]
