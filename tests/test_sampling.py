@@ -370,7 +370,7 @@ def test_cluster_pilot_configurations_become_exact_samples():
     np.testing.assert_array_equal(g.configs, g2.configs)
 
 
-@pytest.mark.parametrize("L, M", [(4, 6), (16, 16), (8, 34)])
+@pytest.mark.parametrize("L, M", [(4, 6), (16, 16), (8, 34), (2, 2), (2, 300)])
 def test_msc_pack_and_bit_sliced_measurement_match_numpy(L, M):
     """pack/unpack are inverse, and the lane counters of the multi-spin-coded square kernel
     give every replica's bond sum and magnetization (checked on the stored configurations)."""
@@ -388,8 +388,8 @@ def test_msc_pack_and_bit_sliced_measurement_match_numpy(L, M):
     back = np.empty_like(spins)
     _msc.unpack(words, back)
     assert np.array_equal(back, spins)
-    p4, p8 = _msc.threshold_masks(np.exp(-4 * 0.3)), _msc.threshold_masks(np.exp(-8 * 0.3))
-    state = np.arange(1, 5, dtype=np.uint64).reshape(1, 4)
+    p4, p8 = _msc.metropolis_thresholds(0.3)
+    state = np.arange(1, 4 * _msc.N_LANES + 1, dtype=np.uint64).reshape(1, _msc.N_LANES, 4)
     cfg, bond, mag = _outputs(64, 3, n, True)
     _msc.msc_square_run(words, L, M, p4, p8, state, 3, 1, True, cfg, bond, mag)
     c = cfg.reshape(64, 3, L, M).astype(np.int64)
@@ -441,3 +441,124 @@ def test_wolff_torus_kernel_is_the_table_kernel_bit_for_bit(shape):
 def test_wolff_on_open_lattices_uses_the_table_kernel():
     sampler = IsingSampler(SquareLattice(3, periodic=False), 0.4, rule="wolff", n_chains=64)
     assert chi_square_test(sampler, what="state", n_samples=400, thin=10).combined_p > ALPHA
+
+
+_U64 = (1 << 64) - 1
+
+
+def _xoshiropp_py(s):
+    """xoshiro256++ (Blackman & Vigna 2018) on Python ints: returns the output, updates s."""
+    s0, s1, s2, s3 = s
+    x = (s0 + s3) & _U64
+    out = ((((x << 23) | (x >> 41)) & _U64) + s0) & _U64
+    t = (s1 << 17) & _U64
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s[:] = [s0, s1, s2, ((s3 << 45) | (s3 >> 19)) & _U64]
+    return out
+
+
+def _msc_square_reference(words, L, M, K, streams, sweeps, n_fixed, n_lanes):
+    """Replica by replica, site by site: the chain msc_square_run must produce. Colour c, row r
+    updates columns 2k + (r + c) mod 2 and site k draws from stream k mod n_lanes: n_fixed words,
+    then more while a replica is undecided. Replica b flips with n_anti >= 3, on bit b of the
+    first word with n_anti = 2, and with n_anti <= 1 iff its uniform 0.u_1 u_2 ... (u_j = bit b
+    of word j) is below e^{-4K} or e^{-8K}, decided at the first bit that differs."""
+    from deeprg.sampling._msc import metropolis_thresholds
+
+    p4, p8 = metropolis_thresholds(K)
+    pbits = {1: p4 != 0, 0: p8 != 0}
+    n_bits = len(pbits[0])
+    w = [int(x) for x in words]
+    for _ in range(sweeps):
+        for colour in range(2):
+            for r in range(L):
+                for k in range(M // 2):
+                    q = 2 * k + ((r + colour) & 1)
+                    s = w[r * M + q]
+                    nbrs = (
+                        w[r * M + (q - 1) % M],
+                        w[r * M + (q + 1) % M],
+                        w[((r - 1) % L) * M + q],
+                        w[((r + 1) % L) * M + q],
+                    )
+                    stream = streams[k % n_lanes]
+                    drawn = [_xoshiropp_py(stream) for _ in range(n_fixed)]
+                    flip = 0
+                    for b in range(64):
+                        n_anti = sum(((s ^ nb) >> b) & 1 for nb in nbrs)
+                        if n_anti >= 3 or (n_anti == 2 and (drawn[0] >> b) & 1):
+                            flip |= 1 << b
+                        elif n_anti <= 1:
+                            for j in range(n_bits):
+                                if j == len(drawn):
+                                    drawn.append(_xoshiropp_py(stream))
+                                u = (drawn[j] >> b) & 1
+                                if u != pbits[n_anti][j]:
+                                    flip |= (1 - u) << b  # U < p: p has the 1 where they differ
+                                    break
+                    w[r * M + q] = s ^ flip
+    return np.array(w, dtype=np.uint64)
+
+
+@pytest.mark.parametrize("L, M", [(4, 34), (2, 6)])
+def test_msc_square_vector_kernel_matches_a_replica_by_replica_reference(L, M):
+    """The vectorised kernel (8-site blocks, streams in vector lanes, split rows with halos) is
+    bit for bit the chain of the plain reference: full blocks, a partial block, wrapped edges;
+    and it does not depend on the number of threads."""
+    import numba
+
+    from deeprg.sampling import _msc
+
+    K, n = 0.3, L * M
+    rng = np.random.default_rng(7)
+    words = rng.integers(0, 2**63, size=(2, n), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    streams = rng.integers(1, 2**63, size=(2, _msc.N_LANES, 4), dtype=np.uint64)
+    p4, p8 = _msc.metropolis_thresholds(K)
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            w, st = words.copy(), streams.copy()
+            cfg, bond, mag = _outputs(128, 1, n, False)
+            _msc.msc_square_run(w, L, M, p4, p8, st, 1, 2, False, cfg, bond, mag)
+            results.append((w, st))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    py_streams = [[int(x) for x in row] for row in streams[1]]
+    ref = _msc_square_reference(words[1], L, M, K, py_streams, 2, _msc._N_FIXED_LANES, _msc.N_LANES)
+    np.testing.assert_array_equal(results[0][0][1], ref)
+    assert [[int(x) for x in row] for row in results[0][1][1]] == py_streams
+
+
+def test_threshold_masks_are_the_exact_binary_expansion():
+    from fractions import Fraction
+
+    from deeprg.sampling._msc import metropolis_thresholds, threshold_masks
+
+    for p in (np.exp(-4 * K_CRITICAL), np.exp(-8 * 2.0), 0.5, 0.0):
+        bits = threshold_masks(p)
+        assert set(bits.tolist()) <= {0, 2**64 - 1}
+        value = sum(Fraction(1, 2 ** (int(j) + 1)) for j in np.flatnonzero(bits))
+        assert value == Fraction(float(p))
+    p4, p8 = metropolis_thresholds(2.0)
+    assert p4.shape == p8.shape and p8.size > 53
+
+
+@pytest.mark.parametrize("L, K", [(64, 0.4), (64, K_CRITICAL)])
+def test_multi_spin_coding_against_kaufman_at_L64(L, K):
+    """The vector path with full 8-site blocks (32 columns per colour and row) against Kaufman's
+    exact finite-torus energy and specific heat (Kaufman 1949)."""
+    sampler = IsingSampler(SquareLattice(L), K, rule="msc-metropolis", n_chains=64)
+    state = sampler.burn_in(sampler.init_state(3, start="up"), 300)
+    trace, _ = sampler.trace(state, 1200)
+    obs = ising_observables(trace.bond_sum, trace.magnetization, L * L, K)
+    ref = kaufman_thermo(L, K)
+    assert abs(obs["energy_per_site"]["value"] - ref.energy_per_site) < 4 * obs["energy_per_site"]["error"]
+    assert abs(obs["specific_heat"]["value"] - ref.specific_heat_per_site) < 4 * obs["specific_heat"]["error"]

@@ -207,7 +207,8 @@ class MultiSpinMetropolis(UpdateRule):
 
     Same Markov chain as :class:`Metropolis` for each replica (zero-energy flips accepted with
     probability 1/2), with independent random bits per replica; n_chains must be a multiple
-    of 64. With even sides the kernel uses index arithmetic and xoshiro256++.
+    of 64. With even sides the kernel uses index arithmetic and xoshiro256++, 8 sites at once
+    in vector lanes with 8 streams per word (the first 8 chains' streams of each 64).
     See :mod:`deeprg.sampling._msc`.
     """
 
@@ -225,17 +226,23 @@ class MultiSpinMetropolis(UpdateRule):
             )
         words = np.empty((n_chains // 64, n), dtype=np.uint64)
         _msc.pack(np.ascontiguousarray(spins[:, :n]), words)
-        p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+        p4, p8 = _msc.metropolis_thresholds(K)
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
-        group_rng = np.ascontiguousarray(rng[::64])  # one stream per word of 64 replicas
-        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++
+        # The streams of replicas 64 g .. 64 g + 63 belong to word g: the square kernel takes
+        # the first N_LANES of them (one per vector lane), the table kernel the first.
+        n_words = n_chains // 64
+        if tables.square is not None:  # even sides: index arithmetic, xoshiro256++ in vector lanes
             L, M = tables.square
+            rows = (64 * np.arange(n_words)[:, None] + np.arange(_msc.N_LANES)).ravel()
+            group_rng = np.ascontiguousarray(rng[rows].reshape(n_words, _msc.N_LANES, 4))
             _msc.msc_square_run(words, L, M, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag)
+            rng[rows] = group_rng.reshape(-1, 4)
         else:
+            group_rng = np.ascontiguousarray(rng[::64])
             _msc.msc_metropolis_run(
                 words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
             )
-        rng[::64] = group_rng
+            rng[::64] = group_rng
         out = np.empty((n_chains, n), dtype=np.int8)
         _msc.unpack(words, out)
         spins[:, :n] = out
@@ -253,7 +260,7 @@ def _spatial_run(spins, rng, tables, K, n_samples, thin, store):
 
     L, M = tables.square
     cfg, bond, mag = _outputs(spins.shape[0], n_samples, tables.n, store)
-    p4, p8 = _msc.threshold_masks(np.exp(-4.0 * K)), _msc.threshold_masks(np.exp(-8.0 * K))
+    p4, p8 = _msc.metropolis_thresholds(K)
     _msc.spatial_metropolis_run(
         spins, L, M, _msc.strip_width(M), p4, p8, rng, n_samples, thin, store, cfg, bond, mag
     )
