@@ -227,6 +227,9 @@ def test_multi_spin_coding_refuses_bad_setups():
         )
     with pytest.raises(InputError, match="field"):
         IsingSampler(SquareLattice(4), 0.3, 0.1, rule="msc", n_chains=64)
+    for K in (0.0, -0.3):  # thresholds e^{-4K} >= 1 (and K < 0 was silently wrong once)
+        with pytest.raises(InputError, match="K > 0"):
+            IsingSampler(SquareLattice(4), K, rule="msc", n_chains=64)
 
 
 def test_exact_sampler_matches_the_distribution():
@@ -504,16 +507,20 @@ def _msc_square_reference(words, L, M, K, streams, sweeps, n_fixed, n_lanes):
     return np.array(w, dtype=np.uint64)
 
 
-@pytest.mark.parametrize("L, M", [(4, 34), (2, 6)])
-def test_msc_square_vector_kernel_matches_a_replica_by_replica_reference(L, M):
+@pytest.mark.parametrize(
+    "L, M, K",
+    [(4, 34, 0.3), (2, 6, 0.3), (2, 2, 2.0), (4, 2, 0.3), (2, 18, 1.5), (4, 16, K_CRITICAL), (6, 4, 5e-4)],
+)
+def test_msc_square_vector_kernel_matches_a_replica_by_replica_reference(L, M, K):
     """The vectorised kernel (8-site blocks, streams in vector lanes, split rows with halos) is
-    bit for bit the chain of the plain reference: full blocks, a partial block, wrapped edges;
-    and it does not depend on the number of threads."""
+    bit for bit the chain of the plain reference: full blocks, partial blocks, one site per
+    half-row (M = 2), wrapped edges, strong and weak couplings (long and short threshold
+    expansions, the scalar tail); and it does not depend on the number of threads."""
     import numba
 
     from deeprg.sampling import _msc
 
-    K, n = 0.3, L * M
+    n = L * M
     rng = np.random.default_rng(7)
     words = rng.integers(0, 2**63, size=(2, n), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     streams = rng.integers(1, 2**63, size=(2, _msc.N_LANES, 4), dtype=np.uint64)

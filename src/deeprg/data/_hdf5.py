@@ -121,9 +121,11 @@ def _write_compressed_chunks(dset: h5py.Dataset, configs: np.ndarray, rows: int,
     the chunks deflated on several threads (zlib releases the GIL; h5py would deflate them
     one after another on one core).
 
-    The bytes are what HDF5 writes itself: shuffle is the identity for 1-byte elements, its
-    deflate filter is zlib's compress2 at the same level, and the last chunk is padded to full
-    size with the fill value 0.
+    Each chunk is what HDF5's pipeline stores: shuffle is the identity for 1-byte elements,
+    the deflate filter stores a zlib stream of the chunk's bytes (zlib's compress2 at the same
+    level; with the same zlib build the bytes are identical, e.g. at levels 1-9 with h5py's
+    wheels here; at level 0 zlib versions split stored blocks differently), and the last chunk
+    is padded to full size with the fill value 0.
     """
     import zlib
     from concurrent.futures import ThreadPoolExecutor

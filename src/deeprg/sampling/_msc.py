@@ -12,8 +12,10 @@ Bit b of word ``w[g, i]`` is the spin of site i in replica 64 g + b (bit 1 <=> s
   probabilities e^{-4K} and e^{-8K}.
 - Those Bernoulli bits are independent per replica: each lane compares its own uniform
   U = 0.u_1 u_2 ... (bit j of the j-th random word) with the binary expansion of its threshold,
-  most significant bit first, stopping once every lane is decided (about log2(64) + 2 words).
-  No random number is shared between replicas. Single bits are used as random bits, so the
+  most significant bit first, until every lane is decided (a lane needs 2 words on average,
+  the slowest of 64 about log2(64) + 1.3): the square kernel draws 11 words for every site in
+  vector lanes and more only while a replica is undecided, the table and spatial kernels 7 and
+  then more while a lane is undecided. No random number is shared between replicas. Single bits are used as random bits, so the
   generator is xoshiro256++ (Blackman & Vigna 2018), whose every output bit is good
   (xoshiro256+'s lowest bits are linear and fail tests).
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from deeprg.errors import InputError
 from deeprg.sampling._rng import xoshiropp_next
 
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -44,7 +47,11 @@ def threshold_masks(p: float, n_bits: int | None = None) -> np.ndarray:
     read that many unconditionally. ``n_bits`` truncates (or pads) to that length instead."""
     x = float(p)
     if not 0.0 <= x < 1.0:
-        raise ValueError(f"threshold must lie in [0, 1), got {p}")
+        raise InputError(f"threshold must lie in [0, 1), got {p}")
+    if n_bits is not None and n_bits < _N_FIXED_LANES:
+        raise InputError(
+            f"the kernels read {_N_FIXED_LANES} threshold bits unconditionally, got n_bits={n_bits}"
+        )
     bits = []
     while x != 0.0 and (n_bits is None or len(bits) < n_bits):
         x *= 2.0  # exact in binary floating point, as is the subtraction below

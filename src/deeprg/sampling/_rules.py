@@ -23,6 +23,8 @@ class UpdateRule:
 
     name: ClassVar[str] = "base"
     supports_field: ClassVar[bool] = True
+    #: whether the rule needs a ferromagnetic coupling K > 0 (the sampler refuses K <= 0)
+    needs_positive_coupling: ClassVar[bool] = False
     #: "sweep" for local rules; Wolff's unit is a sweep-equivalent (>= N spins flipped).
     unit: ClassVar[str] = "sweep"
 
@@ -214,6 +216,7 @@ class MultiSpinMetropolis(UpdateRule):
 
     name: ClassVar[str] = "msc-metropolis"
     supports_field: ClassVar[bool] = False
+    needs_positive_coupling: ClassVar[bool] = True  # acceptance thresholds e^{-4K}, e^{-8K} < 1
 
     def run(self, spins, rng, tables, K, h, n_samples, thin, store, **params):
         from deeprg.sampling import _msc

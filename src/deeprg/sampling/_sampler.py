@@ -127,6 +127,11 @@ class IsingSampler:
                 f"the {self.rule.name} rule does not take a field (got h={self.h}); "
                 "use metropolis or heatbath for h != 0"
             )
+        if self.K <= 0.0 and self.rule.needs_positive_coupling:
+            raise InputError(
+                f"the {self.rule.name} rule needs a ferromagnetic coupling K > 0 (got K={self.K}); "
+                "use metropolis or heatbath for K <= 0"
+            )
 
     @cached_property
     def _tables(self) -> _Tables:
