@@ -176,7 +176,9 @@ def msc_metropolis_run(words, nbr, order, p4, p8, rng, n_samples, thin, store, o
 
 @numba.njit(parallel=True, cache=True)
 def pack(spins, words):
-    """int8 spins (64 G, N) -> uint64 words (G, N), bit b of group g = replica 64 g + b."""
+    """int8 spins (64 G, >= N) -> uint64 words (G, N), bit b of group g = replica 64 g + b.
+
+    Only the first N columns are read (the samplers' spin arrays carry a ghost column)."""
     n_groups, n = words.shape
     for g in numba.prange(n_groups):
         for i in range(n):
@@ -189,7 +191,7 @@ def pack(spins, words):
 
 @numba.njit(parallel=True, cache=True)
 def unpack(words, spins):
-    """uint64 words (G, N) -> int8 spins (64 G, N)."""
+    """uint64 words (G, N) -> int8 spins (64 G, >= N): the first N columns are written."""
     n_groups, n = words.shape
     for g in numba.prange(n_groups):
         for b in range(64):

@@ -228,7 +228,7 @@ class MultiSpinMetropolis(UpdateRule):
                 f"got {n_chains} chains on a lattice with coordination {tables.nbr.shape[1]}"
             )
         words = np.empty((n_chains // 64, n), dtype=np.uint64)
-        _msc.pack(np.ascontiguousarray(spins[:, :n]), words)
+        _msc.pack(spins, words)  # reads the first n columns (column n is the ghost site)
         p4, p8 = _msc.metropolis_thresholds(K)
         cfg, bond, mag = _outputs(n_chains, n_samples, n, store)
         # The streams of replicas 64 g .. 64 g + 63 belong to word g: the square kernel takes
@@ -246,9 +246,7 @@ class MultiSpinMetropolis(UpdateRule):
                 words, tables.nbr, tables.order, p4, p8, group_rng, n_samples, thin, store, cfg, bond, mag
             )
             rng[::64] = group_rng
-        out = np.empty((n_chains, n), dtype=np.int8)
-        _msc.unpack(words, out)
-        spins[:, :n] = out
+        _msc.unpack(words, spins)  # writes the first n columns
         return cfg, bond, mag
 
 
