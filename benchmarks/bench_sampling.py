@@ -75,7 +75,13 @@ def interleaved(cmds: dict[str, list[str]], repeat: int) -> dict[str, dict]:
             cpus[key].append(c)
             outs[key] = o
     return {
-        k: {"wall": float(np.median(walls[k])), "cpu": float(np.median(cpus[k])), "out": outs[k]}
+        k: {
+            "wall": float(np.median(walls[k])),
+            "cpu": float(np.median(cpus[k])),
+            "walls": walls[k],  # every repeat: this virtual machine's speed varies with its host
+            "cpus": cpus[k],
+            "out": outs[k],
+        }
         for k in cmds
     }
 
