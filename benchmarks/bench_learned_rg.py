@@ -35,11 +35,11 @@ from deeprg.experiments.learned_rg import (
     scale_invariance_stats,
 )
 from deeprg.lattice import SquareLattice
-from deeprg.nn import RBM, TrainConfig, Trainer
+from deeprg.nn import RBM
 from deeprg.rg import EVEN_2D, ODD_2D, block_configs, mcrg_from_levels, train_rsmi, try_fit_couplings
 from deeprg.sampling import generate_samples
 from deeprg.utils import atomic_path, atomic_write_json
-from deeprg.vrg import RBMBlockMap, hidden_marginal_samples, train_rbm_map
+from deeprg.vrg import RBMBlockMap, hidden_marginal_samples, train_local_rbm_map, train_rbm_map
 
 
 def _cached(path: Path, build):
@@ -155,40 +155,14 @@ def main():
         return {**{f"level{k}": a for k, a in enumerate(lat)}, "concentration": np.array(conc), **params}
 
     def local_rbm(s):
-        """A learned map with locality built in: one binary RBM with 4 visible units and 1 hidden
-        unit, trained (PCD-1) on 200,000 of the level's 2 x 2 blocks and applied to every block
-        (weights shared); the hidden unit is read as a spin, sign-aligned with sum(W)."""
+        """A learned map with locality built in (:class:`deeprg.vrg.LocalRBMMap`): one binary RBM
+        with 4 visible units and 1 hidden unit, trained (PCD-1) on 200,000 of the level's 2 x 2
+        blocks and applied to every block (weights shared), read as a sign-aligned spin."""
         lat, w = [x], []
         for lev in range(levels):
-            y = lat[-1]
-            n, side = len(y), y.shape[1] // 2
-            blocks = y.reshape(n, side, 2, side, 2).transpose(0, 1, 3, 2, 4).reshape(-1, 4)
-            rng = np.random.default_rng(args.seed + 1000 * s + lev)
-            train = blocks[rng.choice(len(blocks), size=min(200_000, len(blocks)), replace=False)]
-            rbm = RBM(4, 1, seed=args.seed + 1000 * s + lev)
-            cfg = TrainConfig.plain_sgd(
-                method="pcd",
-                k=1,
-                epochs=5,
-                lr=0.05,
-                batch_size=100,
-                n_chains=256,
-                monitor_samples=10,
-                monitor_exact=False,
-                seed=args.seed + 1000 * s + lev,
-            )
-            Trainer(rbm, cfg).fit(((train + 1) / 2).astype(np.float32))
-            W = rbm.W.detach().double().numpy()[:, 0]
-            with torch.no_grad():
-                p = (
-                    rbm.hidden_mean(torch.as_tensor((blocks + 1) / 2.0, dtype=rbm.W.dtype))
-                    .double()
-                    .numpy()[:, 0]
-                )
-            u = np.random.default_rng(args.seed + 500 + 1000 * s + lev).random(p.shape)
-            sign = -1 if W.sum() < 0 else 1
-            lat.append((sign * np.where(u < p, 1, -1)).astype(np.int8).reshape(n, side, side))
-            w.append(W)
+            fmap = train_local_rbm_map(lat[-1], 2, seed=args.seed + 1000 * s + lev)
+            lat.append(fmap(lat[-1], lev))
+            w.append(fmap.weights.ravel())
         return {**{f"level{k}": a for k, a in enumerate(lat)}, "weights": np.array(w)}
 
     # learned maps: seed 0 of each first, then the further seeds (so an interrupted run has both)
